@@ -1,0 +1,1 @@
+"""Build-time code generation from oneall_push.endpoints (never imported by the package)."""

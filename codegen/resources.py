@@ -1,0 +1,162 @@
+"""Render ``oneall_push/_async/_resources.py`` and the README's endpoint reference from the table."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+
+import attrs
+
+from oneall_push.endpoints import ENDPOINTS, PROVIDERS, Endpoint
+
+PROVIDER_CLASS = {
+    "facebook": "Facebook",
+    "linkedin": "LinkedIn",
+    "pinterest": "Pinterest",
+    "twitter": "Twitter",
+    "youtube": "YouTube",
+}
+
+# Model annotations that read better as parameter types.
+PARAM_TYPES = {"tuple[str, ...] | None": "Sequence[str] | None", "tuple[str, ...]": "Sequence[str]"}
+
+
+def _param_type(annotation: object) -> str:
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "Any")
+    return PARAM_TYPES.get(text, text)
+
+
+def _method(e: Endpoint) -> str:
+    fields = attrs.fields(e.request)
+    params = ["self"] + [f"{p}: str" for p in e.path_params] + ["*"]
+    for f in fields:
+        annotation = _param_type(f.type)
+        if f.default is attrs.NOTHING:
+            params.append(f"{f.name}: {annotation}")
+        else:
+            params.append(f"{f.name}: {annotation} = {f.default!r}")
+    params += [
+        "extra_fields: Mapping[str, Any] | None = None",
+        "timeout: Timeout | float | None = None",
+    ]
+    if e.async_callback:
+        assert e.callback_result is not None
+        returns = f"AsyncJob[{e.callback_result.__name__}]"
+        call, cast = "_start_job", e.callback_result.__name__
+    else:
+        returns = e.result.__name__
+        call, cast = "_call", e.result.__name__
+    doc = [f"{e.summary}.", ""]
+    doc.append(f"``{e.method} {e.path}`` (payload {e.doc_status}).")
+    if e.async_callback:
+        doc.append(
+            "Processed asynchronously: the returned job resolves when OneAll calls back "
+            "(a caller-given callback_url leaves the job unmanaged)."
+        )
+    if e.deprecated:
+        doc.append(f"Deprecated: {e.deprecated}")
+    if e.doc_status == "inferred":
+        doc.append("The payload is inferred, not documented: pass other keys in extra_fields.")
+    if e.doc_url:
+        doc.append(f"See {e.doc_url}")
+    doc_text = "\n".join(textwrap.indent(line, " " * 8) if line else "" for line in doc)
+    kwargs = ", ".join(f"{f.name}={f.name}" for f in fields)
+    path_map = ", ".join(f'"{p}": {p}' for p in e.path_params)
+    lines = [
+        f"    async def {e.name}({', '.join(params)}) -> {returns}:",
+        f'        """{doc_text.strip()}\n        """',
+    ]
+    if e.deprecated:
+        lines.append(
+            f"        warnings.warn({f'{e.id} is deprecated: {e.deprecated}'!r}, "
+            "DeprecationWarning, stacklevel=2)"
+        )
+    lines += [
+        f"        payload = {e.request.__name__}({kwargs})",
+        f"        return await self._client.{call}(",
+        f'            _E["{e.id}"], {{{path_map}}}, payload, {cast},',
+        "            extra_fields=extra_fields, timeout=timeout,",
+        "        )",
+    ]
+    return "\n".join(lines)
+
+
+def _provider_class(provider: str, endpoints: Iterable[Endpoint]) -> str:
+    name = PROVIDER_CLASS[provider]
+    methods = "\n\n".join(_method(e) for e in endpoints)
+    return (
+        f"class Async{name}:\n"
+        f'    """{name} resources of the Push API."""\n\n'
+        "    def __init__(self, client: AsyncOneAll) -> None:\n"
+        "        self._client = client\n\n"
+        f"{methods}\n"
+    )
+
+
+def render_resources() -> str:
+    requests = sorted({e.request.__name__ for e in ENDPOINTS})
+    results = sorted(
+        {e.result.__name__ for e in ENDPOINTS if not e.async_callback}
+        | {e.callback_result.__name__ for e in ENDPOINTS if e.callback_result}
+    )
+    classes = "\n\n".join(_provider_class(p, [e for e in ENDPOINTS if e.provider == p]) for p in PROVIDERS)
+    attrs_lines = "\n".join(f"    {p}: Async{PROVIDER_CLASS[p]}" for p in PROVIDERS)
+    bind_lines = "\n".join(f"        self.{p} = Async{PROVIDER_CLASS[p]}(client)" for p in PROVIDERS)
+    return f'''"""One class per provider, one method per row of oneall_push.endpoints."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._transport import Timeout
+from ..endpoints import ENDPOINTS
+from ..models.requests import {", ".join(requests)}
+from ..models.results import {", ".join(results)}
+from .jobs import AsyncJob
+
+if TYPE_CHECKING:
+    from ._client import AsyncOneAll
+
+__all__ = [{", ".join(f'"Async{PROVIDER_CLASS[p]}"' for p in PROVIDERS)}, "AsyncResources"]
+
+_E = {{e.id: e for e in ENDPOINTS}}
+
+
+{classes}
+
+class AsyncResources:
+    """The provider groups, bound to a client."""
+
+{attrs_lines}
+
+    def _bind_resources(self, client: AsyncOneAll) -> None:
+{bind_lines}
+'''
+
+
+def render_reference() -> str:
+    """The README's endpoint table (between the endpoints markers)."""
+    rows = [
+        "| Method | Resource | Payload | Result | Notes |",
+        "|---|---|---|---|---|",
+    ]
+    for e in ENDPOINTS:
+        args = ", ".join(["identity_token", *e.path_params[1:], "..."])
+        result = (
+            f"job → `{e.callback_result.__name__}`" if e.callback_result else f"`{e.result.__name__}`"
+        )
+        notes = []
+        if e.deprecated:
+            notes.append("deprecated")
+        if e.async_callback:
+            notes.append("async (callback)")
+        fields = ", ".join(
+            f"{a.name}{'*' if a.default is attrs.NOTHING else ''}" for a in attrs.fields(e.request)
+        )
+        rows.append(
+            f"| `{e.provider}.{e.name}({args})` | `{e.method} {e.path.replace('<', '&lt;').replace('>', '&gt;')}` "
+            f"| {e.doc_status}: {fields} | {result} | {', '.join(notes)} |"
+        )
+    return "\n".join(rows) + "\n\n`*` required. *inferred*: not shown in OneAll's docs; use `extra_fields` for keys not modelled.\n"

@@ -1,0 +1,130 @@
+"""Client settings shared by both halves: credentials, retry policy, environment."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import email.utils
+import os
+import random
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import attrs
+
+from .errors import ConfigurationError
+
+__all__ = ["Credentials", "RetryPolicy", "parse_retry_after", "settings_from_env"]
+
+ENV_SUBDOMAIN = "ONEALL_SUBDOMAIN"
+ENV_PUBLIC_KEY = "ONEALL_PUBLIC_KEY"
+ENV_PRIVATE_KEY = "ONEALL_PRIVATE_KEY"
+ENV_BASE_URL = "ONEALL_BASE_URL"
+
+
+@attrs.frozen
+class Credentials:
+    """A OneAll site's API key pair. The private key never shows in ``repr``."""
+
+    public_key: str
+    private_key: str = attrs.field(repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("public_key", "private_key"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ConfigurationError(f"{name} must be a non-empty string")
+        if ":" in self.public_key:
+            raise ConfigurationError("public_key must not contain ':' (HTTP Basic user)")
+
+    def authorization(self) -> str:
+        # Built by hand: aiohttp 3.14 deprecated BasicAuth, and urllib3 has no equivalent.
+        token = base64.b64encode(f"{self.public_key}:{self.private_key}".encode()).decode()
+        return f"Basic {token}"
+
+
+def resolve_base_url(subdomain: str | None, base_url: str | None) -> str:
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+        return base_url.rstrip("/")
+    if not subdomain:
+        raise ConfigurationError("give subdomain= (your OneAll site) or base_url=")
+    if not all(c.isalnum() or c == "-" for c in subdomain):
+        raise ConfigurationError(f"subdomain must be letters, digits and '-', got {subdomain!r}")
+    return f"https://{subdomain}.api.oneall.com"
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Read ONEALL_SUBDOMAIN / _PUBLIC_KEY / _PRIVATE_KEY / _BASE_URL (unset ones left out)."""
+    env = os.environ if environ is None else environ
+    names = {
+        "subdomain": ENV_SUBDOMAIN,
+        "public_key": ENV_PUBLIC_KEY,
+        "private_key": ENV_PRIVATE_KEY,
+        "base_url": ENV_BASE_URL,
+    }
+    found = {key: env[var] for key, var in names.items() if env.get(var)}
+    missing = [names[k] for k in ("public_key", "private_key") if k not in found]
+    if missing:
+        raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
+    return found
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = dt.datetime.now(dt.timezone.utc).timestamp() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """When a failed Push call is sent again.
+
+    Push POSTs are not idempotent: a retry could publish twice. So only failures that prove
+    nothing was processed are retried: connect failures, 429, and 503 carrying Retry-After.
+    Read timeouts and disconnects after sending are never retried.
+    """
+
+    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    backoff_initial: float = 0.5
+    backoff_max: float = 8.0
+    # A Retry-After longer than this is not waited for: the RateLimitError is raised instead.
+    max_retry_after: float = 60.0
+
+    @classmethod
+    def disabled(cls) -> RetryPolicy:
+        return cls(max_retries=0)
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff for retry number ``attempt`` (1-based)."""
+        ceiling = min(self.backoff_max, self.backoff_initial * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def delay_for_status(self, status: int, retry_after: float | None, attempt: int) -> float | None:
+        """Seconds to wait before retry ``attempt`` after an HTTP status, or None: don't retry."""
+        if attempt > self.max_retries:
+            return None
+        if status == 429:
+            if retry_after is None:
+                return self.backoff(attempt)
+        elif status != 503 or retry_after is None:
+            return None
+        if retry_after > self.max_retry_after:
+            return None
+        return retry_after
+
+    def delay_for_connect_error(self, attempt: int) -> float | None:
+        if attempt > self.max_retries:
+            return None
+        return self.backoff(attempt)

@@ -1,0 +1,84 @@
+"""The one cattrs converter: wire names, unset fields omitted, tolerant dates, strict mode."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .models.results import Envelope, Result
+
+__all__ = ["make_converter", "parse_date", "converter", "strict_converter"]
+
+T = TypeVar("T")
+
+# The docs print "Thu, 21 Sep 2017 15:56:59  0200": the "+" of the offset got lost.
+_LOST_PLUS = re.compile(r"\s+(\d{4})$")
+
+
+def parse_date(value: Any) -> dt.datetime | None:
+    """Parse OneAll's RFC 2822 dates, tolerating the docs' ``"15:56:59  0200"`` form."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date string, got {type(value).__name__}")
+    text = value.strip()
+    fixed = _LOST_PLUS.sub(r" +\1", text)
+    try:
+        return email.utils.parsedate_to_datetime(fixed)
+    except (TypeError, ValueError):
+        pass
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"unrecognised date {value!r}") from None
+
+
+def _wire_name(a: attrs.Attribute[Any]) -> str:
+    return str(a.metadata.get("wire", a.name))
+
+
+def make_converter(*, strict: bool = False) -> cattrs.Converter:
+    """Build the converter. ``strict`` refuses unknown keys in results (used by tests)."""
+    c = cattrs.Converter(forbid_extra_keys=strict)
+    c.register_structure_hook(dt.datetime, lambda v, _: parse_date(v))
+    c.register_unstructure_hook(dt.datetime, email.utils.format_datetime)
+
+    def _id_str(value: Any, _: Any) -> str:
+        # Ids arrive as strings in the docs, but tolerate numbers without losing digits.
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError(f"expected an id string, got {type(value).__name__}")
+        return str(value)
+
+    c.register_structure_hook(str, _id_str)
+
+    def structure_factory(cls: type[Any]) -> Any:
+        overrides = {a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)}
+        if issubclass(cls, Result):
+            overrides["envelope"] = override(omit=True)
+        return make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=strict, **overrides)
+
+    def unstructure_factory(cls: type[Any]) -> Any:
+        overrides = {
+            a.name: override(rename=_wire_name(a), omit_if_default=True) for a in attrs.fields(cls)
+        }
+        if issubclass(cls, Result):
+            overrides["envelope"] = override(omit=True)
+        return make_dict_unstructure_fn(cls, c, **overrides)
+
+    c.register_structure_hook_factory(
+        lambda t: attrs.has(t) and t is not Envelope, structure_factory
+    )
+    c.register_unstructure_hook_factory(
+        lambda t: attrs.has(t) and t is not Envelope, unstructure_factory
+    )
+    return c
+
+
+converter = make_converter()
+strict_converter = make_converter(strict=True)

@@ -1,0 +1,152 @@
+"""OneAll's JSON envelopes: ``{"request":{"push":{root:{...}}}}`` out, ``{"response":...}`` in.
+
+I/O-free; shared by both halves, the callback receiver and the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+
+from ._convert import converter, parse_date, strict_converter
+from .errors import RequestValidationError, ResponseDecodeError, error_for_status
+from .models.results import Envelope, Result, Status
+
+__all__ = [
+    "decode_json",
+    "encode_push_body",
+    "node_label",
+    "parse_envelope",
+    "push_node",
+    "raise_for_envelope",
+    "structure_result",
+]
+
+T = TypeVar("T", bound=Result)
+
+_EXCERPT = 200
+
+
+def node_label(root: Sequence[str]) -> str:
+    """``("channel", "section")`` -> ``"request->push->channel->section"`` (OneAll's wording)."""
+    return "->".join(("request", "push", *root))
+
+
+def push_node(payload: Any, extra_fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Unstructure a request model and merge the caller's extra keys into it."""
+    node: dict[str, Any] = converter.unstructure(payload)
+    if extra_fields:
+        for key, value in extra_fields.items():
+            if not isinstance(key, str) or not key:
+                raise RequestValidationError("extra_fields", "keys must be non-empty strings")
+            if key in node or key in _field_names(payload):
+                raise RequestValidationError(
+                    f"extra_fields.{key}",
+                    f"'{key}' is a documented field: pass it as a keyword argument",
+                )
+            node[key] = value
+    return node
+
+
+def _field_names(payload: Any) -> set[str]:
+    return {str(a.metadata.get("wire", a.name)) for a in attrs.fields(type(payload))} | {
+        a.name for a in attrs.fields(type(payload))
+    }
+
+
+def encode_push_body(root: Sequence[str], node: Mapping[str, Any]) -> bytes:
+    inner: Any = dict(node)
+    for key in reversed(root):
+        inner = {key: inner}
+    return json.dumps({"request": {"push": inner}}, separators=(",", ":")).encode()
+
+
+def decode_json(body: bytes, *, status: int, endpoint: str | None) -> Any:
+    text = body.decode("utf-8", errors="replace")
+    if not text.strip():
+        raise ResponseDecodeError(
+            "empty response body", status=status, body_excerpt="", endpoint=endpoint
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "response is not JSON"
+        raise ResponseDecodeError(
+            what, status=status, body_excerpt=text[:_EXCERPT], endpoint=endpoint
+        ) from None
+
+
+def parse_envelope(document: Any, *, status: int, endpoint: str | None) -> tuple[Envelope, Any]:
+    """Split a decoded response into its envelope and ``result.data`` (``None`` if absent)."""
+    try:
+        request = document["response"]["request"]
+        raw_status = request["status"]
+        env_status = Status(
+            flag=str(raw_status.get("flag", "")),
+            code=int(raw_status.get("code", status)),
+            info=str(raw_status.get("info", "")),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ResponseDecodeError(
+            "response is not a OneAll envelope",
+            status=status,
+            body_excerpt=json.dumps(document)[:_EXCERPT],
+            endpoint=endpoint,
+        ) from None
+    try:
+        date = parse_date(request.get("date"))
+    except ValueError:
+        date = None
+    resource = request.get("resource")
+    envelope = Envelope(status=env_status, date=date, resource=resource, raw=document)
+    result = document["response"].get("result")
+    data = result.get("data") if isinstance(result, Mapping) else None
+    return envelope, data
+
+
+def raise_for_envelope(
+    envelope: Envelope, *, http_status: int, endpoint: str | None, retry_after: float | None = None
+) -> None:
+    """Raise the typed APIError if the HTTP status or the envelope's flag says error."""
+    if http_status < 400 and envelope.status.flag != "error":
+        return
+    code = http_status if http_status >= 400 else envelope.status.code
+    if code < 400:
+        code = 400  # flag "error" with a success code: still an error
+    cls = error_for_status(code)
+    raise cls(
+        code,
+        envelope.status.info or "no explanation given",
+        resource=envelope.resource,
+        endpoint=endpoint,
+        body=envelope.raw,
+        retry_after=retry_after,
+    )
+
+
+def structure_result(
+    data: Any, envelope: Envelope, cls: type[T], *, endpoint: str | None, strict: bool = False
+) -> T:
+    conv = strict_converter if strict else converter
+    if data is None:
+        data = {}
+    try:
+        result = conv.structure(data, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+        details = (
+            "; ".join(cattrs.transform_error(exc))
+            if isinstance(exc, cattrs.BaseValidationError)
+            else str(exc)
+        )
+        raise ResponseDecodeError(
+            f"result does not match {cls.__name__}: {details}",
+            status=envelope.status.code,
+            body_excerpt=json.dumps(data)[:_EXCERPT],
+            endpoint=endpoint,
+        ) from None
+    return attrs.evolve(result, envelope=envelope)
+

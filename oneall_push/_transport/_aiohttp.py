@@ -1,0 +1,87 @@
+"""The default async transport, on aiohttp."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from ..errors import ConnectError, OutcomeUnknownError
+from ._base import AsyncTransport, Request, Response
+
+__all__ = ["AsyncHttpTransport"]
+
+
+class AsyncHttpTransport(AsyncTransport):
+    """aiohttp transport. The session is created lazily, inside the running loop.
+
+    Pass ``session=`` to share an existing :class:`aiohttp.ClientSession`; it is then not
+    closed by :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        limit: int = 100,
+        limit_per_host: int = 0,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host)
+            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
+            self._owns_session = True
+        return self._session
+
+    async def send(self, request: Request) -> Response:
+        session = self._get_session()
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=request.timeout.connect, sock_read=request.timeout.read
+        )
+        sent = False
+        try:
+            async with session.request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=timeout,
+                allow_redirects=False,
+            ) as resp:
+                sent = True
+                body = await resp.read()
+                headers = {k.lower(): v for k, v in resp.headers.items()}
+                return Response(status=resp.status, headers=headers, body=body)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise ConnectError("timed out connecting", endpoint=request.endpoint) from exc
+        except aiohttp.ClientConnectorError as exc:
+            # DNS, refused, unreachable, TLS handshake: nothing was sent.
+            raise ConnectError(
+                f"could not connect: {type(exc).__name__}", endpoint=request.endpoint
+            ) from exc
+        except (asyncio.TimeoutError, aiohttp.SocketTimeoutError) as exc:
+            raise OutcomeUnknownError(
+                "timed out waiting for the response; the request may have been processed",
+                endpoint=request.endpoint,
+            ) from exc
+        except aiohttp.ClientError as exc:
+            where = "while reading the response" if sent else "after sending"
+            raise OutcomeUnknownError(
+                f"connection broke {where} ({type(exc).__name__}); "
+                "the request may have been processed",
+                endpoint=request.endpoint,
+            ) from exc
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def close(self) -> None:
+        if self._session is not None and self._owns_session and not self._session.closed:
+            await self._session.close()
+        if self._owns_session:
+            self._session = None

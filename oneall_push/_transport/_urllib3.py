@@ -1,0 +1,90 @@
+"""The default sync transport, on urllib3 (no event loop, no background thread)."""
+
+from __future__ import annotations
+
+import time
+
+import urllib3
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    EmptyPoolError,
+    HTTPError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+
+from ..errors import ConnectError, OutcomeUnknownError
+from ._base import Request, Response, SyncTransport
+
+__all__ = ["SyncHttpTransport"]
+
+
+class SyncHttpTransport(SyncTransport):
+    """urllib3 transport; urllib3's own retries are off: the client decides what is retried."""
+
+    def __init__(self, *, pool: urllib3.PoolManager | None = None, maxsize: int = 10) -> None:
+        self._pool = pool
+        self._owns_pool = pool is None
+        self._maxsize = maxsize
+
+    def _get_pool(self) -> urllib3.PoolManager:
+        if self._pool is None:
+            self._pool = urllib3.PoolManager(maxsize=self._maxsize, block=False)
+        return self._pool
+
+    def send(self, request: Request) -> Response:
+        pool = self._get_pool()
+        timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
+        try:
+            resp = pool.request(
+                request.method,
+                request.url,
+                body=request.body,
+                headers=dict(request.headers),
+                timeout=timeout,
+                retries=False,
+                redirect=False,
+                preload_content=True,
+            )
+        except (ConnectTimeoutError, EmptyPoolError) as exc:
+            raise ConnectError("timed out connecting", endpoint=request.endpoint) from exc
+        except NewConnectionError as exc:
+            raise ConnectError(
+                f"could not connect: {type(exc).__name__}", endpoint=request.endpoint
+            ) from exc
+        except ReadTimeoutError as exc:
+            raise OutcomeUnknownError(
+                "timed out waiting for the response; the request may have been processed",
+                endpoint=request.endpoint,
+            ) from exc
+        except (ProtocolError, HTTPError, OSError) as exc:
+            if _is_connect_failure(exc):
+                raise ConnectError(
+                    f"could not connect: {type(exc).__name__}", endpoint=request.endpoint
+                ) from exc
+            raise OutcomeUnknownError(
+                f"connection broke after sending ({type(exc).__name__}); "
+                "the request may have been processed",
+                endpoint=request.endpoint,
+            ) from exc
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        return Response(status=resp.status, headers=headers, body=resp.data)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        if self._pool is not None and self._owns_pool:
+            self._pool.clear()
+            self._pool = None
+
+
+def _is_connect_failure(exc: BaseException) -> bool:
+    # urllib3 wraps connect failures in MaxRetryError/ProtocolError at times; walk the reasons.
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError)):
+            return True
+        seen = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+    return False

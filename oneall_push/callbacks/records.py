@@ -1,0 +1,51 @@
+"""Serializable job records and callback outcomes, shared by both halves and every store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+__all__ = ["JobRecord"]
+
+
+def _redact_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    head, sep, _ = url.partition("?")
+    return f"{head}{sep}<signed>" if sep else head
+
+
+@attrs.frozen(kw_only=True)
+class JobRecord:
+    """What another process needs to wait on a job: serialize it with :meth:`to_dict`."""
+
+    id: str
+    endpoint: str
+    identity_token: str
+    created: dt.datetime
+    callback_url: str | None = attrs.field(default=None, repr=_redact_url)
+    # False when the caller gave its own callback_url or callbacks are not configured.
+    managed: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "endpoint": self.endpoint,
+            "identity_token": self.identity_token,
+            "created": self.created.isoformat(),
+            "callback_url": self.callback_url,
+            "managed": self.managed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobRecord:
+        return cls(
+            id=str(data["id"]),
+            endpoint=str(data["endpoint"]),
+            identity_token=str(data["identity_token"]),
+            created=dt.datetime.fromisoformat(str(data["created"])),
+            callback_url=data.get("callback_url"),
+            managed=bool(data.get("managed", True)),
+        )

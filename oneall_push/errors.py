@@ -1,0 +1,291 @@
+"""One exception tree for both halves of the library.
+
+Messages never carry credentials: the private key, bearer tokens, callback secrets and signatures
+stay out of ``str()`` and ``repr()`` of every exception here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CallbackVerificationError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectError",
+    "JobFailedError",
+    "JobNotFoundError",
+    "JobTimeoutError",
+    "MediaProcessingError",
+    "MediaProcessingTimeoutError",
+    "NotFoundError",
+    "OneAllPushError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestValidationError",
+    "ResponseDecodeError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "TransportError",
+    "UnmanagedJobError",
+    "XAPIError",
+    "XRateLimitError",
+    "XUsageCappedError",
+    "error_for_status",
+]
+
+
+class OneAllPushError(Exception):
+    """Base class of every error raised by oneall_push."""
+
+
+class ConfigurationError(OneAllPushError):
+    """The client was configured wrongly (missing credentials, bad base URL, ...)."""
+
+
+class RequestValidationError(OneAllPushError, ValueError):
+    """A request was refused before anything was sent.
+
+    ``field`` names the payload field (dotted for nested ones) and ``rule`` the rule it broke.
+    """
+
+    def __init__(self, field: str, rule: str, *, model: str | None = None) -> None:
+        self.field = field
+        self.rule = rule
+        self.model = model
+        where = f"{model}.{field}" if model else field
+        super().__init__(f"{where}: {rule}")
+
+
+# --- transport -----------------------------------------------------------------------------
+
+
+class TransportError(OneAllPushError):
+    """The HTTP exchange failed below the API level."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None) -> None:
+        self.endpoint = endpoint
+        super().__init__(message if endpoint is None else f"{message} ({endpoint})")
+
+
+class ConnectError(TransportError):
+    """The request provably never reached the server (connect failure, pool timeout).
+
+    Safe to retry: nothing was processed.
+    """
+
+
+class OutcomeUnknownError(TransportError):
+    """The request may have been processed: it was sent, then the exchange broke.
+
+    Raised for read timeouts and disconnects after sending. The library never retries these,
+    because a Push POST repeated could publish twice. Check the user's timeline before retrying.
+    """
+
+
+class ResponseDecodeError(OneAllPushError):
+    """The server answered with a body that is not the JSON envelope expected."""
+
+    def __init__(self, message: str, *, status: int, body_excerpt: str, endpoint: str | None) -> None:
+        self.status = status
+        self.body_excerpt = body_excerpt
+        self.endpoint = endpoint
+        super().__init__(f"{message} (HTTP {status}, {endpoint or 'unknown endpoint'}): {body_excerpt!r}")
+
+
+# --- OneAll API errors ---------------------------------------------------------------------
+
+
+class APIError(OneAllPushError):
+    """OneAll answered with an error status or ``flag: "error"``.
+
+    ``info`` is OneAll's own explanation; ``resource`` the path it reports; ``endpoint`` the
+    table name of the call (``twitter.publish_tweet``).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        info: str,
+        *,
+        resource: str | None = None,
+        endpoint: str | None = None,
+        body: Mapping[str, Any] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.info = info
+        self.resource = resource
+        self.endpoint = endpoint
+        self.body = body
+        self.retry_after = retry_after
+        where = endpoint or resource or "OneAll"
+        super().__init__(f"HTTP {status} from {where}: {info}")
+
+
+class BadRequestError(APIError):
+    """400: OneAll refused the request as invalid."""
+
+
+class AuthenticationError(APIError):
+    """401: the public/private key pair is missing or wrong."""
+
+
+class PermissionDeniedError(APIError):
+    """403: understood but refused (missing provider permission, for instance)."""
+
+
+class NotFoundError(APIError):
+    """404: unknown resource or identity token."""
+
+
+class ConflictError(APIError):
+    """409: correct, but cannot be executed."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` holds the server's hint in seconds, if any."""
+
+
+class ServerError(APIError):
+    """5xx: OneAll failed or is in maintenance."""
+
+
+class ServiceUnavailableError(ServerError):
+    """503: the API is overloaded."""
+
+
+_STATUS_TO_ERROR: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+}
+
+
+def error_for_status(status: int) -> type[APIError]:
+    """Return the exception class for an HTTP status (``APIError`` when none is more specific)."""
+    if status in _STATUS_TO_ERROR:
+        return _STATUS_TO_ERROR[status]
+    if status >= 500:
+        return ServerError
+    return APIError
+
+
+# --- asynchronous jobs (callbacks) ---------------------------------------------------------
+
+
+class JobFailedError(OneAllPushError):
+    """OneAll's callback reported that the job failed."""
+
+    def __init__(self, job_id: str, status: int, info: str, *, endpoint: str | None = None) -> None:
+        self.job_id = job_id
+        self.status = status
+        self.info = info
+        self.endpoint = endpoint
+        super().__init__(f"job {job_id} ({endpoint or 'unknown endpoint'}) failed: {status} {info}")
+
+
+class JobTimeoutError(OneAllPushError, TimeoutError):
+    """No callback arrived for a job before the wait gave up. The job may still complete."""
+
+    def __init__(self, job_id: str, timeout: float) -> None:
+        self.job_id = job_id
+        self.timeout = timeout
+        super().__init__(f"no callback for job {job_id} within {timeout:g} s")
+
+
+class JobNotFoundError(OneAllPushError, LookupError):
+    """No job with that id is known to the callback store."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(f"unknown job {job_id}")
+
+
+class UnmanagedJobError(OneAllPushError):
+    """The job has no managed callback (callbacks not configured, or a caller-given callback_url)."""
+
+
+class CallbackVerificationError(OneAllPushError):
+    """A callback request failed verification (bad signature, expired, unknown job)."""
+
+    def __init__(self, reason: str, *, status: int = 403) -> None:
+        self.reason = reason
+        self.status = status
+        super().__init__(reason)
+
+
+# --- X API v2 media upload -----------------------------------------------------------------
+
+
+class XAPIError(OneAllPushError):
+    """The X API answered with an error.
+
+    ``detail`` and ``messages`` carry the useful cause: X often puts it in ``errors[].message``
+    behind a generic ``detail``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        *,
+        title: str | None = None,
+        detail: str | None = None,
+        type: str | None = None,
+        messages: Sequence[str] = (),
+        endpoint: str | None = None,
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type
+        self.messages = tuple(messages)
+        self.endpoint = endpoint
+        parts = [p for p in (title, detail, *self.messages) if p]
+        text = "; ".join(parts) if parts else "empty response body"
+        super().__init__(f"HTTP {status} from X {endpoint or ''}: {text}".replace("  ", " "))
+
+
+class XRateLimitError(XAPIError):
+    """429 because a rate-limit window is exhausted; ``reset_at`` says when it reopens."""
+
+    def __init__(self, status: int, *, reset_at: _dt.datetime | None = None, **kw: Any) -> None:
+        self.reset_at = reset_at
+        super().__init__(status, **kw)
+
+
+class XUsageCappedError(XAPIError):
+    """429 because the app's usage cap is reached: waiting does not help."""
+
+
+class MediaProcessingError(OneAllPushError):
+    """X finished processing an upload with an error."""
+
+    def __init__(self, media_id: str, *, code: int | None, name: str | None, message: str | None) -> None:
+        self.media_id = media_id
+        self.code = code
+        self.name = name
+        self.message = message
+        super().__init__(f"media {media_id} failed processing: {name or 'error'} ({code}): {message or ''}")
+
+
+class MediaProcessingTimeoutError(OneAllPushError, TimeoutError):
+    """Processing did not finish before the overall deadline."""
+
+    def __init__(self, media_id: str, deadline: float, last_state: str | None) -> None:
+        self.media_id = media_id
+        self.deadline = deadline
+        self.last_state = last_state
+        super().__init__(
+            f"media {media_id} still {last_state or 'processing'} after the {deadline:g} s deadline"
+        )

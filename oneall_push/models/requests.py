@@ -1,0 +1,248 @@
+"""Request payloads, one class per Push resource, validated when built.
+
+Field names are the documented payload keys. Payloads the docs do not show are marked
+*inferred* in the endpoint table; every call also takes ``extra_fields`` for keys not modelled.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from . import _rules as r
+
+__all__ = [
+    "FacebookGroupPicture",
+    "FacebookGroupPost",
+    "FacebookGroupVideo",
+    "FacebookPagePicture",
+    "FacebookPagePost",
+    "FacebookPageVideo",
+    "FacebookUserPicture",
+    "FacebookUserPost",
+    "FacebookUserVideo",
+    "LinkedInCompanyPost",
+    "LinkedInUserPost",
+    "PinterestBoard",
+    "PinterestPin",
+    "RequestModel",
+    "TwitterPicture",
+    "TwitterPost",
+    "TwitterVideo",
+    "YouTubeChannelSection",
+    "YouTubePlaylist",
+    "YouTubePlaylistVideo",
+    "YouTubeVideo",
+]
+
+# Keyword arguments that every generated method adds; a payload field must not shadow them.
+RESERVED_NAMES = frozenset({"extra_fields", "timeout", "identity_token"})
+
+
+class RequestModel:
+    """Marker base of every request payload."""
+
+
+
+# --- Facebook: user profile (deprecated by Facebook on 2018-08-01) ---------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FacebookUserPost(RequestModel):
+    message: str | None = attrs.field(default=None, validator=r.text(required=False))
+    link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+    attachments: tuple[str, ...] | None = attrs.field(
+        default=None, converter=r.to_id_tuple, validator=r.id_list()
+    )
+
+    def __attrs_post_init__(self) -> None:
+        r.one_of_required(self, "message", "link")
+
+
+@attrs.frozen(kw_only=True)
+class FacebookUserPicture(RequestModel):
+    url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+    create_post: bool | None = attrs.field(default=None, validator=r.boolean())
+
+
+@attrs.frozen(kw_only=True)
+class FacebookUserVideo(RequestModel):
+    url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+    create_post: bool | None = attrs.field(default=None, validator=r.boolean())
+
+
+# --- Facebook: groups (payload inferred from the page endpoints) ----------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FacebookGroupPost(RequestModel):
+    id: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    message: str | None = attrs.field(default=None, validator=r.text(required=False))
+    link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+    attachments: tuple[str, ...] | None = attrs.field(
+        default=None, converter=r.to_id_tuple, validator=r.id_list()
+    )
+
+    def __attrs_post_init__(self) -> None:
+        r.one_of_required(self, "message", "link", "attachments")
+        r.not_both(self, "link", "attachments")
+
+
+@attrs.frozen(kw_only=True)
+class FacebookGroupPicture(RequestModel):
+    id: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+
+
+@attrs.frozen(kw_only=True)
+class FacebookGroupVideo(RequestModel):
+    id: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+
+
+# --- Facebook: pages ------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FacebookPagePost(RequestModel):
+    id: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    message: str = attrs.field(validator=r.text())
+    link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+    attachments: tuple[str, ...] | None = attrs.field(
+        default=None, converter=r.to_id_tuple, validator=r.id_list()
+    )
+
+    def __attrs_post_init__(self) -> None:
+        r.not_both(self, "link", "attachments")
+
+
+@attrs.frozen(kw_only=True)
+class FacebookPagePicture(RequestModel):
+    id: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+
+
+@attrs.frozen(kw_only=True)
+class FacebookPageVideo(RequestModel):
+    id: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+
+
+# --- LinkedIn -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class LinkedInUserPost(RequestModel):
+    message: str | None = attrs.field(default=None, validator=r.text(required=False))
+    link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+    title: str | None = attrs.field(default=None, validator=r.text(required=False))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+    picture: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+
+    def __attrs_post_init__(self) -> None:
+        r.one_of_required(self, "message", "link")
+
+
+@attrs.frozen(kw_only=True)
+class LinkedInCompanyPost(RequestModel):
+    company: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    message: str | None = attrs.field(default=None, validator=r.text(required=False))
+    link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+    title: str | None = attrs.field(default=None, validator=r.text(required=False))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+    picture: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+
+    def __attrs_post_init__(self) -> None:
+        r.one_of_required(self, "message", "link")
+
+
+# --- Pinterest ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class PinterestPin(RequestModel):
+    picture: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+    link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+
+
+@attrs.frozen(kw_only=True)
+class PinterestBoard(RequestModel):
+    name: str = attrs.field(validator=r.text())
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+
+
+# --- Twitter / X ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class TwitterPost(RequestModel):
+    # The docs' 140-character limit predates 280-character (and longer, Premium) posts:
+    # X enforces the length, not this library.
+    message: str = attrs.field(validator=r.text())
+    location: str | None = attrs.field(default=None, validator=r.text(required=False))
+    attachments: tuple[str, ...] | None = attrs.field(
+        default=None, converter=r.to_id_tuple, validator=r.id_list(max_items=4)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class TwitterPicture(RequestModel):
+    url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False))
+
+
+@attrs.frozen(kw_only=True)
+class TwitterVideo(RequestModel):
+    video_url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    callback_url: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+
+
+# --- YouTube --------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class YouTubeVideo(RequestModel):
+    video_url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    title: str = attrs.field(validator=r.text(max_length=100))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False, max_length=5000))
+    thumbnail_url: str | None = attrs.field(
+        default=None, validator=r.http_url(required=False, formats=r.PICTURE_FORMATS)
+    )
+    callback_url: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+
+
+@attrs.frozen(kw_only=True)
+class YouTubePlaylistVideo(RequestModel):
+    id: str = attrs.field(converter=r.to_id, validator=r.identifier())
+    position: int | None = attrs.field(default=None, validator=r.non_negative_int())
+
+
+@attrs.frozen(kw_only=True)
+class YouTubePlaylist(RequestModel):
+    title: str = attrs.field(validator=r.text(max_length=150))
+    description: str | None = attrs.field(default=None, validator=r.text(required=False, max_length=5000))
+    privacy_status: str | None = attrs.field(
+        default=None, validator=r.choice(("public", "private", "unlisted"))
+    )
+    default_language: str | None = attrs.field(default=None, validator=r.text(required=False))
+
+
+@attrs.frozen(kw_only=True)
+class YouTubeChannelSection(RequestModel):
+    type: str = attrs.field(validator=r.text())
+    style: str | None = attrs.field(default=None, validator=r.text(required=False))
+    title: str | None = attrs.field(default=None, validator=r.text(required=False, max_length=100))
+    position: int | None = attrs.field(default=None, validator=r.non_negative_int())
+    # The Update API spells this key in camelCase, unlike the playlist's default_language.
+    default_language: str | None = attrs.field(
+        default=None, validator=r.text(required=False), metadata={"wire": "defaultLanguage"}
+    )
+    playlists: tuple[str, ...] | None = attrs.field(
+        default=None, converter=r.to_id_tuple, validator=r.id_list()
+    )

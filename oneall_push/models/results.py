@@ -1,0 +1,116 @@
+"""Typed results: the documented ``result.data`` fields under their documented names.
+
+Every field is optional: OneAll adds fields over time, and several result shapes are inferred.
+``envelope`` keeps the whole response (date, resource, status, raw JSON) within reach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "BoardResult",
+    "ChannelSectionResult",
+    "Envelope",
+    "PictureResult",
+    "PinResult",
+    "PlaylistResult",
+    "PlaylistVideoResult",
+    "PostResult",
+    "QueuedResult",
+    "Result",
+    "Status",
+    "VideoResult",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Status:
+    flag: str
+    code: int
+    info: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Envelope:
+    """The ``response.request`` part of OneAll's answer, plus the raw decoded JSON."""
+
+    status: Status
+    date: dt.datetime | None = None
+    resource: str | None = None
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class Result:
+    """Base of every result. ``envelope`` is set by the client, not read from ``data``."""
+
+    provider: str | None = None
+    object: str | None = None
+    envelope: Envelope | None = attrs.field(default=None, repr=False, eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class PostResult(Result):
+    post_id: str | None = None
+    post_location: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PictureResult(Result):
+    picture_id: str | None = None
+    picture_location: str | None = None
+    post_id: str | None = None
+    post_location: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VideoResult(Result):
+    """A finished video upload (synchronous answer, or the body of OneAll's callback)."""
+
+    video_id: str | None = None
+    video_location: str | None = None
+    post_id: str | None = None
+    post_location: str | None = None
+    date_creation: dt.datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class QueuedResult(Result):
+    """The immediate answer of an asynchronous upload: the video was queued."""
+
+    result: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PinResult(Result):
+    pin_id: str | None = None
+    pin_location: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BoardResult(Result):
+    board_id: str | None = None
+    board_location: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PlaylistResult(Result):
+    playlist_id: str | None = None
+    playlist_location: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PlaylistVideoResult(Result):
+    playlist_id: str | None = None
+    video_id: str | None = None
+    playlist_item_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ChannelSectionResult(Result):
+    section_id: str | None = None
