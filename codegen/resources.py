@@ -99,9 +99,13 @@ def render_resources() -> str:
         {e.result.__name__ for e in ENDPOINTS if not e.async_callback}
         | {e.callback_result.__name__ for e in ENDPOINTS if e.callback_result}
     )
-    classes = "\n\n".join(_provider_class(p, [e for e in ENDPOINTS if e.provider == p]) for p in PROVIDERS)
+    classes = "\n\n".join(
+        _provider_class(p, [e for e in ENDPOINTS if e.provider == p]) for p in PROVIDERS
+    )
     attrs_lines = "\n".join(f"    {p}: Async{PROVIDER_CLASS[p]}" for p in PROVIDERS)
-    bind_lines = "\n".join(f"        self.{p} = Async{PROVIDER_CLASS[p]}(client)" for p in PROVIDERS)
+    bind_lines = "\n".join(
+        f"        self.{p} = Async{PROVIDER_CLASS[p]}(client)" for p in PROVIDERS
+    )
     return f'''"""One class per provider, one method per row of oneall_push.endpoints."""
 
 from __future__ import annotations
@@ -145,7 +149,9 @@ def render_reference() -> str:
     for e in ENDPOINTS:
         args = ", ".join(["identity_token", *e.path_params[1:], "..."])
         result = (
-            f"job → `{e.callback_result.__name__}`" if e.callback_result else f"`{e.result.__name__}`"
+            f"job → `{e.callback_result.__name__}`"
+            if e.callback_result
+            else f"`{e.result.__name__}`"
         )
         notes = []
         if e.deprecated:
@@ -159,4 +165,7 @@ def render_reference() -> str:
             f"| `{e.provider}.{e.name}({args})` | `{e.method} {e.path.replace('<', '&lt;').replace('>', '&gt;')}` "
             f"| {e.doc_status}: {fields} | {result} | {', '.join(notes)} |"
         )
-    return "\n".join(rows) + "\n\n`*` required. *inferred*: not shown in OneAll's docs; use `extra_fields` for keys not modelled.\n"
+    return (
+        "\n".join(rows)
+        + "\n\n`*` required. *inferred*: not shown in OneAll's docs; use `extra_fields` for keys not modelled.\n"
+    )

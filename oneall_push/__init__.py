@@ -9,6 +9,7 @@ from ._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,
     AsyncTransport,
+    MockHandler,
     Request,
     Response,
     SyncHttpTransport,
@@ -49,6 +50,7 @@ def __getattr__(name: str) -> Any:
         return value
     raise AttributeError(f"module 'oneall_push' has no attribute {name!r}")
 
+
 __all__ = [
     "ENDPOINTS",
     "AsyncCallbackStore",
@@ -60,6 +62,7 @@ __all__ = [
     "CallbackConfig",
     "Credentials",
     "Endpoint",
+    "MockHandler",
     "OneAll",
     "Request",
     "Response",

@@ -111,7 +111,9 @@ class RetryPolicy:
         ceiling = min(self.backoff_max, self.backoff_initial * (2 ** (attempt - 1)))
         return random.uniform(ceiling / 2, ceiling)
 
-    def delay_for_status(self, status: int, retry_after: float | None, attempt: int) -> float | None:
+    def delay_for_status(
+        self, status: int, retry_after: float | None, attempt: int
+    ) -> float | None:
         """Seconds to wait before retry ``attempt`` after an HTTP status, or None: don't retry."""
         if attempt > self.max_retries:
             return None

@@ -58,13 +58,15 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     c.register_structure_hook(str, _id_str)
 
     def structure_factory(cls: type[Any]) -> Any:
-        overrides = {a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)}
+        overrides: dict[str, Any] = {
+            a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)
+        }
         if issubclass(cls, Result):
             overrides["envelope"] = override(omit=True)
         return make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=strict, **overrides)
 
     def unstructure_factory(cls: type[Any]) -> Any:
-        overrides = {
+        overrides: dict[str, Any] = {
             a.name: override(rename=_wire_name(a), omit_if_default=True) for a in attrs.fields(cls)
         }
         if issubclass(cls, Result):

@@ -149,4 +149,3 @@ def structure_result(
             endpoint=endpoint,
         ) from None
     return attrs.evolve(result, envelope=envelope)
-

@@ -96,6 +96,7 @@ class Endpoint:
 
 _P = "/push/identities/<identity_token>"
 
+# fmt: off
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "facebook", "Publish User Post", f"{_P}/facebook/post.json", ("post",),
@@ -223,7 +224,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Add a section to a user's channel", "inferred",
         notes="Fields from the Update API's channel section payload.",
     ),
-)  # fmt: skip
+)
+# fmt: on
 
 PROVIDERS: tuple[str, ...] = tuple(dict.fromkeys(e.provider for e in ENDPOINTS))
 

@@ -92,11 +92,15 @@ class OutcomeUnknownError(TransportError):
 class ResponseDecodeError(OneAllPushError):
     """The server answered with a body that is not the JSON envelope expected."""
 
-    def __init__(self, message: str, *, status: int, body_excerpt: str, endpoint: str | None) -> None:
+    def __init__(
+        self, message: str, *, status: int, body_excerpt: str, endpoint: str | None
+    ) -> None:
         self.status = status
         self.body_excerpt = body_excerpt
         self.endpoint = endpoint
-        super().__init__(f"{message} (HTTP {status}, {endpoint or 'unknown endpoint'}): {body_excerpt!r}")
+        super().__init__(
+            f"{message} (HTTP {status}, {endpoint or 'unknown endpoint'}): {body_excerpt!r}"
+        )
 
 
 # --- OneAll API errors ---------------------------------------------------------------------
@@ -271,12 +275,16 @@ class XUsageCappedError(XAPIError):
 class MediaProcessingError(OneAllPushError):
     """X finished processing an upload with an error."""
 
-    def __init__(self, media_id: str, *, code: int | None, name: str | None, message: str | None) -> None:
+    def __init__(
+        self, media_id: str, *, code: int | None, name: str | None, message: str | None
+    ) -> None:
         self.media_id = media_id
         self.code = code
         self.name = name
         self.message = message
-        super().__init__(f"media {media_id} failed processing: {name or 'error'} ({code}): {message or ''}")
+        super().__init__(
+            f"media {media_id} failed processing: {name or 'error'} ({code}): {message or ''}"
+        )
 
 
 class MediaProcessingTimeoutError(OneAllPushError, TimeoutError):

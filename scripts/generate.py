@@ -19,7 +19,7 @@ import sys
 import tokenize
 from pathlib import Path
 
-import unasync
+import unasync  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -145,7 +145,9 @@ def main() -> int:
     outputs = render()
     existing = _managed_existing()
     stale = sorted(
-        p for p, text in outputs.items() if p in existing or p == README
+        p
+        for p, text in outputs.items()
+        if p in existing or p == README
         if not (ROOT / p).exists() or (ROOT / p).read_text() != text
     )
     missing = sorted(p for p in outputs if p not in existing and p != README)
@@ -155,7 +157,7 @@ def main() -> int:
             for p in paths:
                 print(f"{label}: {p}")
         if stale or missing or orphaned:
-            print("generated files are out of date: run `nox -s generate` (python scripts/generate.py)")
+            print("generated files are out of date: run `nox -s generate`")
             return 1
         print(f"generated files are current ({len(outputs)} checked)")
         return 0

@@ -178,8 +178,10 @@ class AsyncOneAll(AsyncResources):
                 delay = self.retry.delay_for_connect_error(attempt)
                 if delay is None:
                     raise
-                logger.info("%s: connect failed, retry %d in %.2fs", request.endpoint, attempt, delay)
-                await self._backend.sleep(delay)
+                logger.info(
+                    "%s: connect failed, retry %d in %.2fs", request.endpoint, attempt, delay
+                )
+                await self._transport.sleep(delay)
                 continue
             logger.debug("%s %s -> %d", request.method, request.endpoint, response.status)
             if response.status in (429, 503):
@@ -193,7 +195,7 @@ class AsyncOneAll(AsyncResources):
                         attempt,
                         delay,
                     )
-                    await self._backend.sleep(delay)
+                    await self._transport.sleep(delay)
                     continue
             return response
 

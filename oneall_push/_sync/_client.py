@@ -182,7 +182,7 @@ class OneAll(SyncResources):
                 logger.info(
                     "%s: connect failed, retry %d in %.2fs", request.endpoint, attempt, delay
                 )
-                self._backend.sleep(delay)
+                self._transport.sleep(delay)
                 continue
             logger.debug("%s %s -> %d", request.method, request.endpoint, response.status)
             if response.status in (429, 503):
@@ -196,7 +196,7 @@ class OneAll(SyncResources):
                         attempt,
                         delay,
                     )
-                    self._backend.sleep(delay)
+                    self._transport.sleep(delay)
                     continue
             return response
 

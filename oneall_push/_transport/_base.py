@@ -65,7 +65,7 @@ class AsyncTransport(abc.ABC):
     @abc.abstractmethod
     async def sleep(self, seconds: float) -> None: ...
 
-    async def close(self) -> None:  # noqa: B027 - optional hook
+    async def close(self) -> None:
         pass
 
 
@@ -78,5 +78,5 @@ class SyncTransport(abc.ABC):
     @abc.abstractmethod
     def sleep(self, seconds: float) -> None: ...
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         pass

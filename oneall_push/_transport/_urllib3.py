@@ -47,12 +47,12 @@ class SyncHttpTransport(SyncTransport):
                 redirect=False,
                 preload_content=True,
             )
-        except (ConnectTimeoutError, EmptyPoolError) as exc:
-            raise ConnectError("timed out connecting", endpoint=request.endpoint) from exc
-        except NewConnectionError as exc:
+        except NewConnectionError as exc:  # a subclass of ConnectTimeoutError: test it first
             raise ConnectError(
                 f"could not connect: {type(exc).__name__}", endpoint=request.endpoint
             ) from exc
+        except (ConnectTimeoutError, EmptyPoolError) as exc:
+            raise ConnectError("timed out connecting", endpoint=request.endpoint) from exc
         except ReadTimeoutError as exc:
             raise OutcomeUnknownError(
                 "timed out waiting for the response; the request may have been processed",

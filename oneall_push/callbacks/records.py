@@ -10,11 +10,12 @@ import attrs
 __all__ = ["JobRecord"]
 
 
-def _redact_url(url: str | None) -> str | None:
+def _redact_url(url: str | None) -> str:
+    """Hide the signature of a callback URL in reprs."""
     if url is None:
-        return None
+        return "None"
     head, sep, _ = url.partition("?")
-    return f"{head}{sep}<signed>" if sep else head
+    return repr(f"{head}{sep}<redacted>" if sep else head)
 
 
 @attrs.frozen(kw_only=True)

@@ -93,7 +93,9 @@ def id_list(*, max_items: int | None = None) -> Validator:
     return check
 
 
-def http_url(*, required: bool = True, formats: dict[str, frozenset[str]] | None = None) -> Validator:
+def http_url(
+    *, required: bool = True, formats: dict[str, frozenset[str]] | None = None
+) -> Validator:
     """An absolute http(s) URL; with ``formats``, a file extension, if any, must be one of them."""
 
     def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -162,7 +164,9 @@ def to_id_tuple(value: Any) -> Any:
 def one_of_required(inst: Any, *names: str) -> None:
     if all(getattr(inst, n) in (None, "", ()) for n in names):
         raise RequestValidationError(
-            "/".join(names), f"at least one of {', '.join(names)} is required", model=type(inst).__name__
+            "/".join(names),
+            f"at least one of {', '.join(names)} is required",
+            model=type(inst).__name__,
         )
 
 

@@ -38,9 +38,9 @@ __all__ = [
 RESERVED_NAMES = frozenset({"extra_fields", "timeout", "identity_token"})
 
 
+@attrs.frozen
 class RequestModel:
     """Marker base of every request payload."""
-
 
 
 # --- Facebook: user profile (deprecated by Facebook on 2018-08-01) ---------------------------
@@ -210,7 +210,9 @@ class TwitterVideo(RequestModel):
 class YouTubeVideo(RequestModel):
     video_url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
     title: str = attrs.field(validator=r.text(max_length=100))
-    description: str | None = attrs.field(default=None, validator=r.text(required=False, max_length=5000))
+    description: str | None = attrs.field(
+        default=None, validator=r.text(required=False, max_length=5000)
+    )
     thumbnail_url: str | None = attrs.field(
         default=None, validator=r.http_url(required=False, formats=r.PICTURE_FORMATS)
     )
@@ -226,7 +228,9 @@ class YouTubePlaylistVideo(RequestModel):
 @attrs.frozen(kw_only=True)
 class YouTubePlaylist(RequestModel):
     title: str = attrs.field(validator=r.text(max_length=150))
-    description: str | None = attrs.field(default=None, validator=r.text(required=False, max_length=5000))
+    description: str | None = attrs.field(
+        default=None, validator=r.text(required=False, max_length=5000)
+    )
     privacy_status: str | None = attrs.field(
         default=None, validator=r.choice(("public", "private", "unlisted"))
     )

@@ -1,0 +1,65 @@
+"""User-style code calling every endpoint: checked by ``mypy --strict`` and run on the mock."""
+
+from __future__ import annotations
+
+import warnings
+
+from oneall_push import AsyncJob, AsyncOneAll, Request, Response
+from oneall_push.models import (
+    BoardResult,
+    ChannelSectionResult,
+    PictureResult,
+    PinResult,
+    PlaylistResult,
+    PlaylistVideoResult,
+    PostResult,
+    VideoResult,
+)
+from tests.samples import answer_for
+
+from .conftest import ClientFactory
+
+T = "identity-token"
+PNG = "https://example.com/a.png"
+MP4 = "https://example.com/a.mp4"
+
+
+async def test_every_endpoint_type_checks_and_runs(make_client: ClientFactory) -> None:
+    handlers = {name: answer_for(name) for name in ("PostResult", "QueuedResult")}
+
+    def handler(request: Request) -> Response:
+        name = "QueuedResult" if request.url.endswith("video.json") else "PostResult"
+        return handlers[name](request)  # type: ignore[no-any-return]
+
+    client: AsyncOneAll = make_client(handler)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        p1: PostResult = await client.facebook.publish_user_post(T, message="m", link=PNG)
+        p2: PictureResult = await client.facebook.upload_user_picture(T, url=PNG, create_post=True)
+        p3: VideoResult = await client.facebook.upload_user_video(T, url=MP4, description="d")
+    p4: PostResult = await client.facebook.publish_group_post(T, id="1", message="m")
+    p5: PictureResult = await client.facebook.upload_group_picture(T, id="1", url=PNG)
+    p6: VideoResult = await client.facebook.upload_group_video(T, id="1", url=MP4)
+    p7: PostResult = await client.facebook.publish_page_post(T, id="1", message="m", link=PNG)
+    p8: PictureResult = await client.facebook.upload_page_picture(T, id="1", url=PNG)
+    p9: VideoResult = await client.facebook.upload_page_video(T, id="1", url=MP4)
+    p10: PostResult = await client.linkedin.publish_user_post(T, message="m", title="t")
+    p11: PostResult = await client.linkedin.publish_company_post(T, company="9", link=PNG)
+    p12: PinResult = await client.pinterest.publish_pin(T, "board", picture=PNG, link=PNG)
+    p13: BoardResult = await client.pinterest.publish_board(T, name="n", description="d")
+    p14: PostResult = await client.twitter.publish_tweet(T, message="m", attachments=["1", "2"])
+    p15: PictureResult = await client.twitter.upload_picture(T, url=PNG, description="d")
+    p16: AsyncJob[VideoResult] = await client.twitter.upload_video(T, video_url=MP4)
+    p17: AsyncJob[VideoResult] = await client.youtube.upload_video(
+        T, video_url=MP4, title="t", thumbnail_url=PNG
+    )
+    p18: PlaylistVideoResult = await client.youtube.add_video_to_playlist(T, "PL1", id="v")
+    p19: PlaylistResult = await client.youtube.create_playlist(T, title="t", default_language="en")
+    p20: ChannelSectionResult = await client.youtube.add_channel_section(
+        T, type="multiplePlaylists", title="t", playlists=["PL1", "PL2"], position=0
+    )
+    simple = [p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p18, p19, p20]
+    assert all(r.envelope is not None and r.envelope.status.flag == "success" for r in simple)
+    assert p16.queued is not None and p17.queued is not None
+    assert p16.record.endpoint == "twitter.upload_video"
+    assert p17.record.endpoint == "youtube.upload_video"

@@ -1,0 +1,123 @@
+"""The table is the single description of the API: both halves and the seeds agree with it."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import attrs
+import pytest
+
+from oneall_push import ENDPOINTS, AsyncOneAll, OneAll
+from oneall_push._convert import strict_converter
+from oneall_push.endpoints import PROVIDERS, by_id
+from oneall_push.models import results
+from tests.samples import RESULT_DATA
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+PROVIDER_NAMES = {"Facebook", "LinkedIn", "Pinterest", "Twitter", "YouTube"}
+ROW = re.compile(r"^(\w+) · (.+?) (/push/identities/\S+) (.+)$")
+
+
+def seed_resource_list() -> set[tuple[str, str, str, str]]:
+    """The 20-row resource list as the newest seed pages print it."""
+    rows: set[tuple[str, str, str, str]] = set()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        for line in seed.read_text().splitlines():
+            match = ROW.match(line.strip())
+            if match and match.group(1) in PROVIDER_NAMES:
+                provider, summary, path, label = match.groups()
+                rows.add((provider.lower(), summary, path, label))
+    return rows
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the shared seeds sit beside the repository")
+def test_table_matches_the_documented_resource_list() -> None:
+    documented = {row for row in seed_resource_list() if row[3].count(" ") >= 1}
+    # The oldest seed lists a shorter menu with the labels split over lines; keep the full one.
+    complete = {row for row in documented if len(row[3].split()) >= 2}
+    table = {(e.provider, e.summary, e.path, e.action) for e in ENDPOINTS}
+    assert len(ENDPOINTS) == 20
+    assert complete == table
+
+
+def client_pairs() -> list[tuple[object, object, str]]:
+    async_client = AsyncOneAll(subdomain="s", public_key="p", private_key="k")
+    sync_client = OneAll(subdomain="s", public_key="p", private_key="k")
+    pairs = []
+    for e in ENDPOINTS:
+        pairs.append(
+            (
+                getattr(getattr(async_client, e.provider), e.name),
+                getattr(getattr(sync_client, e.provider), e.name),
+                e.id,
+            )
+        )
+    sync_client.close()
+    return pairs
+
+
+@pytest.mark.parametrize(("async_method", "sync_method", "endpoint_id"), client_pairs())
+def test_both_halves_expose_every_row_with_equal_signatures(
+    async_method: object, sync_method: object, endpoint_id: str
+) -> None:
+    assert inspect.iscoroutinefunction(async_method)
+    assert not inspect.iscoroutinefunction(sync_method)
+    assert callable(async_method) and callable(sync_method)
+    a = inspect.signature(async_method)
+    s = inspect.signature(sync_method)
+    assert list(a.parameters) == list(s.parameters)
+    for name, param in a.parameters.items():
+        twin = s.parameters[name]
+        assert (param.kind, param.default, param.annotation) == (
+            twin.kind,
+            twin.default,
+            twin.annotation,
+        )
+    assert str(a.return_annotation).replace("Async", "Sync") == str(s.return_annotation)
+    endpoint = by_id(endpoint_id)
+    positional = [
+        n for n, p in a.parameters.items() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
+    assert positional == list(endpoint.path_params)
+    fields = {f.name for f in attrs.fields(endpoint.request)}
+    assert set(a.parameters) == set(endpoint.path_params) | fields | {"extra_fields", "timeout"}
+
+
+def test_providers_are_client_attributes() -> None:
+    client = OneAll(subdomain="s", public_key="p", private_key="k")
+    assert sorted(PROVIDERS) == ["facebook", "linkedin", "pinterest", "twitter", "youtube"]
+    for provider in PROVIDERS:
+        group = getattr(client, provider)
+        names = {e.name for e in ENDPOINTS if e.provider == provider}
+        public = {n for n in dir(group) if not n.startswith("_")}
+        assert public == names
+    client.close()
+
+
+@pytest.mark.parametrize("name", sorted(RESULT_DATA))
+def test_sample_results_fit_the_models_strictly(name: str) -> None:
+    cls = getattr(results, name)
+    data = {"provider": "twitter", "object": "post", **RESULT_DATA[name]}
+    assert strict_converter.structure(data, cls) is not None
+
+
+def test_table_rows_are_well_formed() -> None:
+    for e in ENDPOINTS:
+        assert e.path.startswith("/push/identities/<identity_token>/")
+        assert e.path.endswith(".json")
+        assert e.doc_status in ("verified", "inferred")
+        assert re.fullmatch(r"[a-z_]+", e.name)
+        if e.doc_status == "verified":
+            assert e.doc_url, f"{e.id}: a verified row names its doc page"
+    deprecated = {e.id for e in ENDPOINTS if e.deprecated}
+    assert deprecated == {
+        "facebook.publish_user_post",
+        "facebook.upload_user_picture",
+        "facebook.upload_user_video",
+    }
+    assert {e.id for e in ENDPOINTS if e.async_callback} == {
+        "twitter.upload_video",
+        "youtube.upload_video",
+    }
