@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-from typing import Any, TypeVar
+from typing import Any, Optional, TypeVar
 
 import attrs
 import cattrs
@@ -56,6 +56,10 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
         return str(value)
 
     c.register_structure_hook(str, _id_str)
+    c.register_structure_hook(
+        Optional[str],  # noqa: UP045 - the hook is keyed on this exact type object
+        lambda v, _: None if v is None else _id_str(v, None),
+    )
 
     def structure_factory(cls: type[Any]) -> Any:
         overrides: dict[str, Any] = {

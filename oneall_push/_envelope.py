@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 
-from ._convert import converter, parse_date, strict_converter
+from ._convert import converter, strict_converter
 from .errors import RequestValidationError, ResponseDecodeError, error_for_status
 from .models.results import Envelope, Result, Status
 
@@ -66,14 +66,21 @@ def encode_push_body(root: Sequence[str], node: Mapping[str, Any]) -> bytes:
 
 
 def decode_json(body: bytes, *, status: int, endpoint: str | None) -> Any:
-    text = body.decode("utf-8", errors="replace")
-    if not text.strip():
-        raise ResponseDecodeError(
-            "empty response body", status=status, body_excerpt="", endpoint=endpoint
-        )
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = body.decode("utf-8", errors="replace")
+        if not text.strip():
+            raise ResponseDecodeError(
+                "empty response body", status=status, body_excerpt="", endpoint=endpoint
+            ) from None
+        if not isinstance(exc, json.JSONDecodeError):
+            raise ResponseDecodeError(
+                "response is not UTF-8 JSON",
+                status=status,
+                body_excerpt=text[:_EXCERPT],
+                endpoint=endpoint,
+            ) from None
         what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "response is not JSON"
         raise ResponseDecodeError(
             what, status=status, body_excerpt=text[:_EXCERPT], endpoint=endpoint
@@ -97,12 +104,13 @@ def parse_envelope(document: Any, *, status: int, endpoint: str | None) -> tuple
             body_excerpt=json.dumps(document)[:_EXCERPT],
             endpoint=endpoint,
         ) from None
-    try:
-        date = parse_date(request.get("date"))
-    except ValueError:
-        date = None
-    resource = request.get("resource")
-    envelope = Envelope(status=env_status, date=date, resource=resource, raw=document)
+    date = request.get("date")
+    envelope = Envelope(
+        status=env_status,
+        resource=request.get("resource"),
+        date_text=date if isinstance(date, str) else None,
+        raw=document,
+    )
     result = document["response"].get("result")
     data = result.get("data") if isinstance(result, Mapping) else None
     return envelope, data
@@ -148,4 +156,6 @@ def structure_result(
             body_excerpt=json.dumps(data)[:_EXCERPT],
             endpoint=endpoint,
         ) from None
-    return attrs.evolve(result, envelope=envelope)
+    # Results are frozen; attaching the envelope in place avoids copying every result.
+    object.__setattr__(result, "envelope", envelope)
+    return result

@@ -59,20 +59,17 @@ class Endpoint:
     callback_result: type[rs.Result] | None = None
     doc_url: str | None = None
     notes: str | None = None
+    # Derived once: the method name is the snake_case of the docs' action label
+    # (``publish_tweet``); the id is ``provider.name`` (``twitter.publish_tweet``).
+    name: str = attrs.field(init=False)
+    id: str = attrs.field(init=False)
+    path_params: tuple[str, ...] = attrs.field(init=False)
 
-    @property
-    def name(self) -> str:
-        """Method name: the snake_case of the docs' action label (``publish_tweet``)."""
-        return _snake(self.action)
-
-    @property
-    def id(self) -> str:
-        """Stable id, ``provider.name`` (``twitter.publish_tweet``)."""
-        return f"{self.provider}.{self.name}"
-
-    @property
-    def path_params(self) -> tuple[str, ...]:
-        return tuple(_PLACEHOLDER.findall(self.path))
+    def __attrs_post_init__(self) -> None:
+        name = _snake(self.action)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "id", f"{self.provider}.{name}")
+        object.__setattr__(self, "path_params", tuple(_PLACEHOLDER.findall(self.path)))
 
     def render_path(self, values: Mapping[str, str]) -> str:
         """Fill the placeholders, refusing empty values, and percent-quote them."""

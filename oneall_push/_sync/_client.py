@@ -67,7 +67,12 @@ class OneAll(SyncResources):
         self.retry = retry if retry is not None else RetryPolicy()
         self._transport = transport if transport is not None else SyncHttpTransport()
         self._backend = backend if backend is not None else SyncBackend()
-        self._user_agent = user_agent or USER_AGENT
+        self._headers = {
+            "Authorization": self._credentials.authorization(),
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": user_agent or USER_AGENT,
+        }
         self._strict_results = strict_results
         self.jobs = SyncJobManager(callbacks, callback_store, self._backend)
         self._bind_resources(self)
@@ -154,16 +159,10 @@ class OneAll(SyncResources):
             )
         path = endpoint.render_path(path_params)
         body = encode_push_body(endpoint.root, push_node(payload, extra_fields))
-        headers = {
-            "Authorization": self._credentials.authorization(),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "User-Agent": self._user_agent,
-        }
         return Request(
             method=endpoint.method,
             url=self.base_url + path,
-            headers=headers,
+            headers=self._headers,
             body=body,
             timeout=Timeout.coerce(timeout, self.timeout),
             endpoint=endpoint.id,

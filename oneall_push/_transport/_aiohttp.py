@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 
 from ..errors import ConnectError, OutcomeUnknownError
-from ._base import AsyncTransport, Request, Response
+from ._base import AsyncTransport, Request, Response, Timeout
 
 __all__ = ["AsyncHttpTransport"]
 
@@ -30,6 +30,7 @@ class AsyncHttpTransport(AsyncTransport):
         self._owns_session = session is None
         self._limit = limit
         self._limit_per_host = limit_per_host
+        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -40,23 +41,21 @@ class AsyncHttpTransport(AsyncTransport):
 
     async def send(self, request: Request) -> Response:
         session = self._get_session()
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=request.timeout.connect, sock_read=request.timeout.read
-        )
+        timeout = self._client_timeout(request.timeout)
         sent = False
         try:
             async with session.request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
             ) as resp:
                 sent = True
                 body = await resp.read()
-                headers = {k.lower(): v for k, v in resp.headers.items()}
-                return Response(status=resp.status, headers=headers, body=body)
+                # CIMultiDictProxy: a case-insensitive mapping, usable after release.
+                return Response(status=resp.status, headers=resp.headers, body=body)
         except aiohttp.ConnectionTimeoutError as exc:
             raise ConnectError("timed out connecting", endpoint=request.endpoint) from exc
         except aiohttp.ClientConnectorError as exc:
@@ -76,6 +75,17 @@ class AsyncHttpTransport(AsyncTransport):
                 "the request may have been processed",
                 endpoint=request.endpoint,
             ) from exc
+
+    def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
+        # Built once per distinct Timeout: the client sends thousands of requests with one.
+        # ``connect`` stays apart from ``sock_read`` so a connect timeout is known retry-safe.
+        cached = self._timeouts.get(timeout)
+        if cached is None:
+            cached = aiohttp.ClientTimeout(
+                total=None, connect=timeout.connect, sock_read=timeout.read
+            )
+            self._timeouts[timeout] = cached
+        return cached
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

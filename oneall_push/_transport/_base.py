@@ -19,7 +19,8 @@ class Timeout:
     """Per-request time limits in seconds (``None`` means no limit).
 
     ``connect`` covers waiting for a pooled connection and opening one; ``read`` is the
-    longest silence allowed while waiting for the response.
+    longest silence allowed while waiting for the response. A timeout while connecting is
+    retried; one after sending never is (the request may have been processed).
     """
 
     connect: float | None = 10.0

@@ -40,9 +40,19 @@ class Envelope:
     """The ``response.request`` part of OneAll's answer, plus the raw decoded JSON."""
 
     status: Status
-    date: dt.datetime | None = None
     resource: str | None = None
+    # The date as sent; ``date`` parses it on first use (tolerating the docs' "  0200" form).
+    date_text: str | None = None
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def date(self) -> dt.datetime | None:
+        from .._convert import parse_date
+
+        try:
+            return parse_date(self.date_text)
+        except ValueError:
+            return None
 
 
 @attrs.frozen(kw_only=True)
