@@ -162,7 +162,7 @@ def render_reference() -> str:
             f"{a.name}{'*' if a.default is attrs.NOTHING else ''}" for a in attrs.fields(e.request)
         )
         rows.append(
-            f"| `{e.provider}.{e.name}({args})` | `{e.method} {e.path.replace('<', '&lt;').replace('>', '&gt;')}` "
+            f"| `{e.provider}.{e.name}({args})` | `{e.method} {e.path}` "
             f"| {e.doc_status}: {fields} | {result} | {', '.join(notes)} |"
         )
     return (
