@@ -64,24 +64,26 @@ class Endpoint:
     name: str = attrs.field(init=False)
     id: str = attrs.field(init=False)
     path_params: tuple[str, ...] = attrs.field(init=False)
+    _template: str = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         name = _snake(self.action)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "id", f"{self.provider}.{name}")
         object.__setattr__(self, "path_params", tuple(_PLACEHOLDER.findall(self.path)))
+        template = _PLACEHOLDER.sub(r"{\1}", self.path.replace("{", "{{").replace("}", "}}"))
+        object.__setattr__(self, "_template", template)
 
     def render_path(self, values: Mapping[str, str]) -> str:
         """Fill the placeholders, refusing empty values, and percent-quote them."""
 
-        def fill(match: re.Match[str]) -> str:
-            name = match.group(1)
+        filled = {}
+        for name in self.path_params:
             value = values.get(name)
             if not isinstance(value, str) or not value.strip():
                 raise RequestValidationError(name, "must be a non-empty string")
-            return quote(value, safe="")
-
-        return _PLACEHOLDER.sub(fill, self.path)
+            filled[name] = quote(value, safe="")
+        return self._template.format_map(filled)
 
     def path_pattern(self) -> re.Pattern[str]:
         """A regex matching concrete paths of this endpoint (for the sandbox and receivers)."""
