@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-__all__ = ["AsyncBackend", "AsyncTaskPool", "SyncBackend", "SyncTaskPool"]
+__all__ = [
+    "AsyncBackend",
+    "AsyncSignal",
+    "AsyncTaskPool",
+    "SyncBackend",
+    "SyncSignal",
+    "SyncTaskPool",
+]
 
 T = TypeVar("T")
 
@@ -31,6 +39,9 @@ class AsyncBackend:
     def task_pool(self, limit: int) -> AsyncTaskPool:
         return AsyncTaskPool(limit)
 
+    def signal(self) -> AsyncSignal:
+        return AsyncSignal()
+
 
 class SyncBackend:
     def sleep(self, seconds: float) -> None:
@@ -44,6 +55,9 @@ class SyncBackend:
 
     def task_pool(self, limit: int) -> SyncTaskPool:
         return SyncTaskPool(limit)
+
+    def signal(self) -> SyncSignal:
+        return SyncSignal()
 
 
 class AsyncTaskPool:
@@ -146,3 +160,88 @@ class SyncTaskPool:
         concurrent.futures.wait(self._futures)
         self._executor.shutdown(wait=True)
         self._raise_if_failed()
+
+
+class AsyncSignal:
+    """A resettable wake-up flag: ``set`` from any thread or event loop, ``wait`` from one loop.
+
+    Thread-safe so a receiver running in another thread (or another loop) can wake a waiter.
+    Spurious wake-ups are possible; callers re-check their condition.
+    """
+
+    __slots__ = ("_event", "_flag", "_lock", "_loop")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flag = False
+        self._event: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def set(self) -> None:
+        with self._lock:
+            if self._flag:
+                return
+            self._flag = True
+            event, loop = self._event, self._loop
+        if event is None or loop is None:
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            event.set()
+        else:
+            # RuntimeError: the waiter's loop is closed, nobody to wake.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._flag = False
+            if self._event is not None:
+                self._event.clear()
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait until set or ``timeout`` seconds pass; return whether it is set."""
+        with self._lock:
+            if self._flag:
+                return True
+            if self._event is None:
+                self._loop = asyncio.get_running_loop()
+                self._event = asyncio.Event()
+            event = self._event
+        if timeout <= 0:
+            return self._flag
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            return self._flag
+        return True
+
+
+class SyncSignal:
+    """A resettable wake-up flag: ``set`` from any thread, ``wait`` blocks the caller."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until set or ``timeout`` seconds pass; return whether it is set."""
+        if timeout <= 0:
+            return self._event.is_set()
+        return self._event.wait(timeout)

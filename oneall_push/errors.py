@@ -14,6 +14,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "CallbackStoreError",
     "CallbackVerificationError",
     "ConfigurationError",
     "ConflictError",
@@ -21,6 +22,7 @@ __all__ = [
     "JobFailedError",
     "JobNotFoundError",
     "JobTimeoutError",
+    "MalformedCallbackError",
     "MediaProcessingError",
     "MediaProcessingTimeoutError",
     "NotFoundError",
@@ -297,3 +299,14 @@ class MediaProcessingTimeoutError(OneAllPushError, TimeoutError):
         super().__init__(
             f"media {media_id} still {last_state or 'processing'} after the {deadline:g} s deadline"
         )
+
+
+# --- callbacks (added) ---------------------------------------------------------------------
+
+
+class CallbackStoreError(OneAllPushError):
+    """The callback store could not be reached (Redis down, connection lost)."""
+
+
+class MalformedCallbackError(OneAllPushError, ValueError):
+    """A callback body is not a OneAll envelope (the receiver answers 400)."""

@@ -1,6 +1,16 @@
 """The async half: the source of truth from which ``oneall_push._sync`` is generated."""
 
 from ._client import AsyncOneAll
-from .jobs import AsyncCallbackStore, AsyncJob
+from .jobs import AsyncJob, AsyncJobManager
+from .receiver import AsyncCallbackHandler
+from .stores import AsyncCallbackStore, AsyncMemoryStore, AsyncRedisStore
 
-__all__ = ["AsyncCallbackStore", "AsyncJob", "AsyncOneAll"]
+__all__ = [
+    "AsyncCallbackHandler",
+    "AsyncCallbackStore",
+    "AsyncJob",
+    "AsyncJobManager",
+    "AsyncMemoryStore",
+    "AsyncOneAll",
+    "AsyncRedisStore",
+]

@@ -139,8 +139,8 @@ class AsyncOneAll(AsyncResources):
                 extra_fields=extra_fields,
                 timeout=timeout,
             )
-        except BaseException:
-            await self.jobs.abandon(job)
+        except BaseException as exc:
+            await self.jobs.abandon(job, exc)
             raise
         return job.with_queued(queued)
 

@@ -1,95 +1,230 @@
-"""Jobs for asynchronous uploads: a handle that resolves when OneAll calls back."""
+"""Jobs for asynchronous uploads: a handle that resolves when OneAll calls back.
+
+An asynchronous endpoint (``twitter.upload_video``, ``youtube.upload_video``) answers "queued"
+and POSTs the result to a callback URL minutes later. With ``callbacks=CallbackConfig(...)`` on
+the client, the job manager gives each job an id and a signed callback URL, registers the job
+in the store before the POST is sent, and returns a job handle whose ``wait`` returns
+the typed result. A caller-given ``callback_url`` makes the job unmanaged: it is sent as is,
+and ``wait`` raises :class:`~oneall_push.errors.UnmanagedJobError`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import Generic, TypeVar
+import logging
+from collections.abc import Mapping
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
 from .._backends import AsyncBackend
+from ..callbacks import signing
 from ..callbacks.config import CallbackConfig
+from ..callbacks.outcome import callback_result_type, result_from_outcome
 from ..callbacks.records import JobRecord
 from ..endpoints import Endpoint
-from ..errors import UnmanagedJobError
+from ..errors import (
+    APIError,
+    ConnectError,
+    JobNotFoundError,
+    JobTimeoutError,
+    RequestValidationError,
+    ServerError,
+    UnmanagedJobError,
+)
 from ..models.requests import RequestModel
-from ..models.results import QueuedResult, Result
+from ..models.results import QueuedResult, Result, VideoResult
+from .stores import AsyncCallbackStore, AsyncMemoryStore
 
 __all__ = ["AsyncCallbackStore", "AsyncJob", "AsyncJobManager"]
+
+logger = logging.getLogger("oneall_push.callbacks")
 
 R = TypeVar("R", bound=Result)
 
 
-class AsyncCallbackStore:
-    """Where callback results are kept until a waiter takes them."""
-
-    async def close(self) -> None:
-        pass
-
-
+@attrs.frozen(eq=False)
 class AsyncJob(Generic[R]):
-    """A queued asynchronous upload. ``wait`` returns its typed result."""
+    """A queued asynchronous upload. ``wait`` returns its typed result.
 
-    def __init__(
-        self,
-        record: JobRecord,
-        result_type: type[R],
-        manager: AsyncJobManager,
-        queued: QueuedResult | None = None,
-    ) -> None:
-        self.record = record
-        self.result_type = result_type
-        self.queued = queued
-        self._manager = manager
+    ``record`` is serializable (``job.to_dict()``): another process with the same store
+    rebuilds the handle with ``client.jobs.from_record(JobRecord.from_dict(data))``.
+    """
+
+    record: JobRecord
+    result_type: type[R]
+    _manager: AsyncJobManager = attrs.field(repr=False, alias="manager")
+    # OneAll's immediate "added to the queue" answer (absent for rebuilt handles).
+    queued: QueuedResult | None = attrs.field(default=None, repr=False)
 
     @property
     def id(self) -> str:
         return self.record.id
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.record!r})"
+    @property
+    def managed(self) -> bool:
+        return self.record.managed
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job record as JSON-ready data (no secrets beyond the callback URL itself)."""
+        return self.record.to_dict()
 
     def with_queued(self, queued: QueuedResult) -> AsyncJob[R]:
-        return type(self)(self.record, self.result_type, self._manager, queued)
+        return attrs.evolve(self, queued=queued)
 
-    async def wait(self, *, timeout: float) -> R:
-        """Wait for OneAll's callback and return the typed result."""
+    def _require_managed(self) -> None:
         if not self.record.managed:
             raise UnmanagedJobError(
-                f"job {self.id} has no managed callback: configure callbacks= on the client "
-                "and do not pass callback_url"
+                f"job {self.id} ({self.record.endpoint}) is unmanaged: the caller gave its own "
+                "callback_url, or the client has no callbacks= configuration, so OneAll's "
+                "result goes to that URL and cannot be waited on here"
             )
-        raise UnmanagedJobError("callback stores are not available yet")
+
+    async def wait(self, *, timeout: float) -> R:
+        """Wait up to ``timeout`` seconds for OneAll's callback and return the typed result.
+
+        Raises :class:`~oneall_push.errors.JobFailedError` if the callback reports a failure,
+        :class:`~oneall_push.errors.JobTimeoutError` if none arrived in time (the job may still
+        complete: wait again later, the result is kept until its TTL).
+        """
+        self._require_managed()
+        outcome = await self._manager.store_or_fail().wait(self.id, timeout)
+        if outcome is None:
+            raise JobTimeoutError(self.id, timeout)
+        return result_from_outcome(
+            outcome, self.result_type, job_id=self.id, endpoint_id=self.record.endpoint
+        )
+
+    async def poll(self) -> R | None:
+        """The typed result if the callback has arrived, else ``None`` (never waits)."""
+        self._require_managed()
+        outcome = await self._manager.store_or_fail().get(self.id)
+        if outcome is None:
+            return None
+        return result_from_outcome(
+            outcome, self.result_type, job_id=self.id, endpoint_id=self.record.endpoint
+        )
+
+
+def _provably_not_queued(exc: BaseException) -> bool:
+    """True when OneAll certainly did not queue the job, so its record can go."""
+    if isinstance(exc, (ConnectError, RequestValidationError)):
+        return True
+    return isinstance(exc, APIError) and not isinstance(exc, ServerError)
 
 
 class AsyncJobManager:
+    """Creates, registers and finds jobs: ``client.jobs``."""
+
     def __init__(
         self,
         config: CallbackConfig | None,
         store: AsyncCallbackStore | None,
         backend: AsyncBackend,
     ) -> None:
+        if config is not None:
+            signing.callback_url(config, "0" * 32)  # refuse an unusable public_url early
         self.config = config
-        self.store = store
+        self._owns_store = store is None and config is not None
+        self.store: AsyncCallbackStore | None = (
+            store if store is not None else (AsyncMemoryStore() if config is not None else None)
+        )
         self._backend = backend
+
+    def __repr__(self) -> str:
+        url = self.config.public_url if self.config is not None else None
+        return f"{type(self).__name__}(public_url={url!r}, store={self.store!r})"
+
+    def store_or_fail(self) -> AsyncCallbackStore:
+        if self.store is None:
+            raise UnmanagedJobError(
+                "no callback store: pass callbacks=CallbackConfig(...) (and callback_store= to "
+                "share results between processes) to the client"
+            )
+        return self.store
+
+    @property
+    def ttl(self) -> float:
+        return self.config.ttl if self.config is not None else 24 * 3600.0
 
     async def prepare(
         self, endpoint: Endpoint, identity_token: str, payload: RequestModel, result_type: type[R]
     ) -> tuple[AsyncJob[R], RequestModel]:
+        """Create the job and, when managed, register it and sign its callback URL."""
         caller_url = getattr(payload, "callback_url", None)
+        created = dt.datetime.fromtimestamp(self._backend.wall_clock(), dt.timezone.utc)
+        job_id = signing.new_job_id()
+        if caller_url is not None or self.config is None:
+            record = JobRecord(
+                id=job_id,
+                endpoint=endpoint.id,
+                identity_token=identity_token,
+                created=created,
+                callback_url=caller_url,
+                managed=False,
+            )
+            return AsyncJob(record, result_type, self), payload
+        url = signing.callback_url(self.config, job_id, now=self._backend.wall_clock())
         record = JobRecord(
-            id=uuid.uuid4().hex,
+            id=job_id,
             endpoint=endpoint.id,
             identity_token=identity_token,
-            created=dt.datetime.now(dt.timezone.utc),
-            callback_url=caller_url,
-            managed=False,
+            created=created,
+            callback_url=url,
+            managed=True,
         )
-        return AsyncJob(record, result_type, self), attrs.evolve(payload)
+        # Registered before the POST: a callback that outruns OneAll's answer finds its job.
+        # Kept twice the URL's lifetime so a late result still meets its record.
+        await self.store_or_fail().register(record, ttl=2 * self.config.ttl)
+        signed: RequestModel = attrs.evolve(payload, callback_url=url)  # type: ignore[call-arg]
+        return AsyncJob(record, result_type, self), signed
 
-    async def abandon(self, job: AsyncJob[R]) -> None:
-        pass
+    async def abandon(self, job: AsyncJob[R], exc: BaseException | None = None) -> None:
+        """Forget a job whose POST failed, unless OneAll may have queued it anyway."""
+        if not job.managed or self.store is None:
+            return
+        if exc is not None and not _provably_not_queued(exc):
+            logger.warning(
+                "job %s: the POST's outcome is unknown; its record is kept, wait on it with "
+                "client.jobs.get(%r)",
+                job.id,
+                job.id,
+            )
+            return
+        try:
+            await self.store.discard(job.id)
+        except Exception:  # the record expires anyway; keep the caller's error
+            logger.info("job %s: could not discard its record", job.id)
+
+    @overload
+    def from_record(self, record: JobRecord) -> AsyncJob[VideoResult]: ...
+    @overload
+    def from_record(self, record: JobRecord, result_type: type[R]) -> AsyncJob[R]: ...
+    def from_record(self, record: JobRecord, result_type: type[Any] | None = None) -> AsyncJob[Any]:
+        """Rebuild a job handle (in this or another process) from its record.
+
+        The result type comes from the endpoint table (``VideoResult`` for every asynchronous
+        endpoint today); pass ``result_type`` to override it.
+        """
+        rtype = result_type if result_type is not None else callback_result_type(record.endpoint)
+        return AsyncJob(record, rtype, self)
+
+    def from_dict(self, data: Mapping[str, Any]) -> AsyncJob[VideoResult]:
+        """Rebuild a job handle from ``job.to_dict()`` output."""
+        return self.from_record(JobRecord.from_dict(dict(data)))
+
+    @overload
+    async def get(self, job_id: str) -> AsyncJob[VideoResult]: ...
+    @overload
+    async def get(self, job_id: str, result_type: type[R]) -> AsyncJob[R]: ...
+    async def get(self, job_id: str, result_type: type[Any] | None = None) -> AsyncJob[Any]:
+        """Find a managed job by id in the store; :class:`JobNotFoundError` if unknown."""
+        record = await self.store_or_fail().lookup(job_id)
+        if record is None:
+            raise JobNotFoundError(job_id)
+        return self.from_record(record, result_type) if result_type else self.from_record(record)
 
     async def close(self) -> None:
-        pass
+        """Close the store if this manager created it."""
+        if self._owns_store and self.store is not None:
+            await self.store.close()

@@ -2,6 +2,16 @@
 """The async half: the source of truth from which ``oneall_push._sync`` is generated."""
 
 from ._client import OneAll
-from .jobs import SyncCallbackStore, SyncJob
+from .jobs import SyncJob, SyncJobManager
+from .receiver import SyncCallbackHandler
+from .stores import SyncCallbackStore, SyncMemoryStore, SyncRedisStore
 
-__all__ = ["SyncCallbackStore", "SyncJob", "OneAll"]
+__all__ = [
+    "SyncCallbackHandler",
+    "SyncCallbackStore",
+    "SyncJob",
+    "SyncJobManager",
+    "SyncMemoryStore",
+    "OneAll",
+    "SyncRedisStore",
+]

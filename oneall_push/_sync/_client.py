@@ -140,8 +140,8 @@ class OneAll(SyncResources):
                 extra_fields=extra_fields,
                 timeout=timeout,
             )
-        except BaseException:
-            self.jobs.abandon(job)
+        except BaseException as exc:
+            self.jobs.abandon(job, exc)
             raise
         return job.with_queued(queued)
 

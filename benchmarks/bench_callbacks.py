@@ -1,0 +1,303 @@
+"""Callback throughput and loss: 10,000 pending jobs, 10,000 signed callbacks at concurrency 100.
+
+    python benchmarks/bench_callbacks.py [--jobs 10000] [--concurrency 100] [--skip-redis]
+
+Memory store: the receiver (aiohttp) and the 10,000 waiters share one process; the callbacks
+are POSTed from another process. Redis store: two receiver processes, the waiter in a third,
+the POSTs from the main process (round robin over the receivers), one redis-server on
+loopback. "lost" counts jobs whose wait did not return their own result.
+Not a test: run it by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from oneall_push import AsyncOneAll
+from oneall_push._transport import AsyncMockTransport, Request, Response
+from oneall_push.callbacks.config import CallbackConfig
+from oneall_push.callbacks.receivers import AsyncCallbackServer
+from oneall_push.callbacks.stores import (
+    AsyncCallbackStore,
+    AsyncMemoryStore,
+    AsyncRedisStore,
+)
+
+SECRET = "bench-secret-0123456789abcdef"
+QUEUED = json.dumps(
+    {
+        "response": {
+            "request": {"status": {"flag": "success", "code": 200, "info": "ok"}},
+            "result": {"data": {"object": "video", "result": "added to the queue"}},
+        }
+    }
+).encode()
+
+
+def body_for(job_id: str) -> bytes:
+    return json.dumps(
+        {
+            "response": {
+                "request": {
+                    "date": "Tue, 23 Apr 2019 09:38:03 +0200",
+                    "resource": "push/identities/x/twitter/video.json",
+                    "status": {"flag": "success", "code": 200, "info": "ok"},
+                },
+                "result": {
+                    "data": {
+                        "provider": "twitter",
+                        "object": "video",
+                        "video_id": job_id,
+                        "date_creation": "Tue, 23 Apr 2019 09:36:28 +0200",
+                    }
+                },
+            }
+        }
+    ).encode()
+
+
+def queued(request: Request) -> Response:
+    return Response(200, body=QUEUED)
+
+
+async def create_jobs(store: AsyncCallbackStore, public_url: str, n: int) -> list[dict[str, Any]]:
+    """n video uploads through the client (mock transport): n registered, pending jobs."""
+    config = CallbackConfig(public_url=public_url, secret=SECRET, ttl=3600)
+    client = AsyncOneAll(
+        subdomain="bench",
+        public_key="pub",
+        private_key="priv",
+        callbacks=config,
+        callback_store=store,
+        transport=AsyncMockTransport(queued),
+    )
+    jobs = []
+    for i in range(n):
+        job = await client.twitter.upload_video(f"tok-{i}", video_url="https://e.x/v.mp4")
+        jobs.append(job.to_dict())
+    await client.close()
+    return jobs
+
+
+async def post_all(urls: list[tuple[str, bytes]], concurrency: int) -> tuple[float, int]:
+    """POST every (url, body) with ``concurrency`` workers; (seconds, non-200 answers)."""
+    pending = list(reversed(urls))
+    failures = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal failures
+            while pending:
+                url, body = pending.pop()
+                async with session.post(url, data=body) as response:
+                    await response.read()
+                    if response.status != 200:
+                        failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - started, failures
+
+
+def poster_process(urls: list[tuple[str, bytes]], concurrency: int, out: Any) -> None:
+    out.put(asyncio.run(post_all(urls, concurrency)))
+
+
+async def wait_all(
+    store: AsyncCallbackStore, jobs: list[dict[str, Any]], timeout: float, ready: Any
+) -> int:
+    """Wait on every job at once; return how many resolved with their own result."""
+    client = AsyncOneAll(
+        subdomain="bench",
+        public_key="pub",
+        private_key="priv",
+        callbacks=CallbackConfig(public_url="http://unused/cb", secret=SECRET, ttl=3600),
+        callback_store=store,
+        transport=AsyncMockTransport(queued),
+    )
+
+    async def one(data: dict[str, Any]) -> bool:
+        video = await client.jobs.from_dict(data).wait(timeout=timeout)
+        return bool(video.video_id == data["id"])
+
+    tasks = [asyncio.ensure_future(one(d)) for d in jobs]
+    await asyncio.sleep(0.5)  # every waiter is subscribed and waiting
+    ready()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    await client.close()
+    return sum(1 for r in results if r is True)
+
+
+# --- memory store --------------------------------------------------------------------------
+
+
+async def bench_memory(n: int, concurrency: int) -> None:
+    store = AsyncMemoryStore()
+    config = CallbackConfig(public_url="http://127.0.0.1/", secret=SECRET, ttl=3600)
+    async with AsyncCallbackServer(config, store, port=0) as server:
+        jobs = await create_jobs(store, server.url, n)
+        urls = [(d["callback_url"], body_for(d["id"])) for d in jobs]
+        ctx = multiprocessing.get_context("spawn")
+        out = ctx.Queue()
+        poster = ctx.Process(target=poster_process, args=(urls, concurrency, out))
+        loop = asyncio.get_running_loop()
+        resolved = await wait_all(store, jobs, 120.0, poster.start)
+        seconds, failures = await loop.run_in_executor(None, out.get)
+        poster.join()
+    report("memory", n, concurrency, seconds, failures, n - resolved)
+
+
+# --- Redis store ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def receiver_process(redis_url: str, port: int, stop: Any) -> None:
+    async def main() -> None:
+        config = CallbackConfig(public_url="http://127.0.0.1/", secret=SECRET, ttl=3600)
+        async with (
+            AsyncRedisStore(redis_url, prefix="bench:") as store,
+            AsyncCallbackServer(config, store, port=port),
+        ):
+            await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+
+    asyncio.run(main())
+
+
+def waiter_process(redis_url: str, jobs: list[dict[str, Any]], ready: Any, out: Any) -> None:
+    async def main() -> int:
+        async with AsyncRedisStore(redis_url, prefix="bench:") as store:
+            return await wait_all(store, jobs, 180.0, ready.set)
+
+    out.put(asyncio.run(main()))
+
+
+def bench_redis(n: int, concurrency: int) -> None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        print("redis: skipped (redis-server not installed)")
+        return
+    port = free_port()
+    workdir = tempfile.mkdtemp()
+    redis_proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    redis_url = f"redis://127.0.0.1:{port}/0"
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    ports = [free_port(), free_port()]
+    receivers = [ctx.Process(target=receiver_process, args=(redis_url, p, stop)) for p in ports]
+    try:
+        time.sleep(0.3)
+        for proc in receivers:
+            proc.start()
+
+        async def prepare() -> list[dict[str, Any]]:
+            async with AsyncRedisStore(redis_url, prefix="bench:") as store:
+                return await create_jobs(store, "http://127.0.0.1:1/oneall/callbacks", n)
+
+        jobs = asyncio.run(prepare())
+        urls = []
+        for i, d in enumerate(jobs):
+            target = f"http://127.0.0.1:{ports[i % 2]}/oneall/callbacks"
+            urls.append(
+                (
+                    d["callback_url"].replace("http://127.0.0.1:1/oneall/callbacks", target),
+                    body_for(d["id"]),
+                )
+            )
+        ready = ctx.Event()
+        out = ctx.Queue()
+        waiter = ctx.Process(target=waiter_process, args=(redis_url, jobs, ready, out))
+        waiter.start()
+        ready.wait(60)
+        wait_for_ports(ports)
+        seconds, failures = asyncio.run(post_all(urls, concurrency))
+        resolved = out.get(timeout=240)
+        waiter.join()
+        report(
+            "redis (2 receivers + 1 waiter process)",
+            n,
+            concurrency,
+            seconds,
+            failures,
+            n - resolved,
+        )
+    finally:
+        stop.set()
+        for proc in receivers:
+            proc.join(timeout=10)
+        redis_proc.terminate()
+        redis_proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def wait_for_ports(ports: list[int]) -> None:
+    for port in ports:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+
+def report(name: str, n: int, concurrency: int, seconds: float, failures: int, lost: int) -> None:
+    print(
+        f"{name}: {n} callbacks at concurrency {concurrency} in {seconds:.2f} s = "
+        f"{n / seconds:,.0f} callbacks/s; non-200 answers: {failures}; lost: {lost}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--skip-redis", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, aiohttp {aiohttp.__version__}")
+    asyncio.run(bench_memory(args.jobs, args.concurrency))
+    if not args.skip_redis:
+        bench_redis(args.jobs, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""Hand-written Redis I/O for the Redis callback stores, one class per colour.
+
+:class:`AsyncRedisConnection` wraps ``redis.asyncio`` and :class:`SyncRedisConnection` wraps
+``redis``; unasync renames the first into the second in the generated half. Both expose the
+few operations the store needs, translate Redis errors into
+:class:`~oneall_push.errors.CallbackStoreError`, and run one pattern subscription whose every
+(re)subscription is reported, so waiters re-read the store after a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import CallbackStoreError, ConfigurationError
+
+__all__ = ["AsyncRedisConnection", "SyncRedisConnection"]
+
+logger = logging.getLogger("oneall_push.callbacks")
+
+DEFAULT_URL = "redis://127.0.0.1:6379/0"
+
+# Store first, then notify, in one round trip; first write wins.
+_PUT_ONCE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('PUBLISH', KEYS[2], '1')
+  return 1
+end
+return 0
+"""
+
+OnMessage = Callable[[str], None]
+OnSubscribed = Callable[[], None]
+
+
+def _import_redis() -> Any:
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ConfigurationError(
+            "the Redis callback store needs the redis package: pip install 'oneall-push[redis]'"
+        ) from None
+    return redis
+
+
+def _redact(url: str) -> str:
+    """``redis://user:password@host`` -> ``redis://***@host`` for messages."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return f"{scheme}{sep}{rest}"
+
+
+def _ms(ttl: float) -> int:
+    return max(1, int(ttl * 1000))
+
+
+class AsyncRedisConnection:
+    """``redis.asyncio`` behind the surface the async Redis callback store needs."""
+
+    def __init__(self, url: str | None = None, *, client: Any = None) -> None:
+        redis = _import_redis()
+        self._url = url or DEFAULT_URL
+        self._owns_client = client is None
+        self._client: Any = client if client is not None else redis.asyncio.from_url(self._url)
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._put_once = self._client.register_script(_PUT_ONCE)
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_redact(self._url)!r})"
+
+    def _fail(self, exc: BaseException) -> CallbackStoreError:
+        return CallbackStoreError(f"Redis at {_redact(self._url)}: {type(exc).__name__}: {exc}")
+
+    async def get(self, key: str) -> bytes | None:
+        try:
+            value: bytes | None = await self._client.get(key)
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+        return value
+
+    async def set(self, key: str, value: bytes, ttl: float) -> None:
+        try:
+            await self._client.set(key, value, px=_ms(ttl))
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+
+    async def set_once_and_publish(self, key: str, value: bytes, ttl: float, channel: str) -> bool:
+        try:
+            stored = await self._put_once(keys=[key, channel], args=[value, _ms(ttl)])
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+        return bool(stored)
+
+    async def delete(self, *keys: str) -> None:
+        try:
+            await self._client.delete(*keys)
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+
+    async def listen(
+        self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed, wait: float
+    ) -> bool:
+        """Start the subscription (once) and wait up to ``wait`` s for it; True if subscribed.
+
+        ``on_subscribed`` runs after every (re)subscription, ``on_message`` with the channel of
+        every message. Both are called from the event loop and must not block.
+        """
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.ensure_future(self._listen(pattern, on_message, on_subscribed))
+        if self._subscribed.is_set():
+            return True
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), wait)
+        return self._subscribed.is_set()
+
+    async def _listen(
+        self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed
+    ) -> None:
+        delay = 0.05
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.psubscribe(pattern)
+                while True:
+                    message = await pubsub.get_message(timeout=30.0)
+                    if message is None:
+                        continue
+                    kind = message["type"]
+                    if kind == "pmessage":
+                        channel = message["channel"]
+                        on_message(channel.decode() if isinstance(channel, bytes) else channel)
+                    elif kind == "psubscribe":
+                        # Also sent again when redis-py reconnects and resubscribes by itself.
+                        self._subscribed.set()
+                        delay = 0.05
+                        on_subscribed()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning(
+                    "callback subscription to %s lost (%s); reconnecting",
+                    _redact(self._url),
+                    type(exc).__name__,
+                )
+            finally:
+                self._subscribed.clear()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(BaseException):
+                await self._listener
+            self._listener = None
+        if self._owns_client:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+
+
+class SyncRedisConnection:
+    """``redis`` behind the surface the sync Redis callback store needs."""
+
+    def __init__(self, url: str | None = None, *, client: Any = None) -> None:
+        redis = _import_redis()
+        self._url = url or DEFAULT_URL
+        self._owns_client = client is None
+        self._client: Any = client if client is not None else redis.Redis.from_url(self._url)
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._put_once = self._client.register_script(_PUT_ONCE)
+        self._listener: threading.Thread | None = None
+        self._subscribed = threading.Event()
+        self._stop = threading.Event()
+        self._start_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_redact(self._url)!r})"
+
+    def _fail(self, exc: BaseException) -> CallbackStoreError:
+        return CallbackStoreError(f"Redis at {_redact(self._url)}: {type(exc).__name__}: {exc}")
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            value: bytes | None = self._client.get(key)
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+        return value
+
+    def set(self, key: str, value: bytes, ttl: float) -> None:
+        try:
+            self._client.set(key, value, px=_ms(ttl))
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+
+    def set_once_and_publish(self, key: str, value: bytes, ttl: float, channel: str) -> bool:
+        try:
+            stored = self._put_once(keys=[key, channel], args=[value, _ms(ttl)])
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+        return bool(stored)
+
+    def delete(self, *keys: str) -> None:
+        try:
+            self._client.delete(*keys)
+        except self._errors as exc:
+            raise self._fail(exc) from exc
+
+    def listen(
+        self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed, wait: float
+    ) -> bool:
+        """Start the subscription (once) and wait up to ``wait`` s for it; True if subscribed.
+
+        ``on_subscribed`` runs after every (re)subscription, ``on_message`` with the channel of
+        every message. Both are called from a background thread and must not block.
+        """
+        with self._start_lock:
+            if self._listener is None or not self._listener.is_alive():
+                self._stop.clear()
+                self._listener = threading.Thread(
+                    target=self._listen,
+                    args=(pattern, on_message, on_subscribed),
+                    name="oneall-push-redis-callbacks",
+                    daemon=True,
+                )
+                self._listener.start()
+        return self._subscribed.wait(wait) if wait > 0 else self._subscribed.is_set()
+
+    def _listen(self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed) -> None:
+        delay = 0.05
+        while not self._stop.is_set():
+            pubsub = self._client.pubsub()
+            try:
+                pubsub.psubscribe(pattern)
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=0.5)
+                    if message is None:
+                        continue
+                    kind = message["type"]
+                    if kind == "pmessage":
+                        channel = message["channel"]
+                        on_message(channel.decode() if isinstance(channel, bytes) else channel)
+                    elif kind == "psubscribe":
+                        # Also sent again when redis-py reconnects and resubscribes by itself.
+                        self._subscribed.set()
+                        delay = 0.05
+                        on_subscribed()
+            except Exception as exc:
+                if self._stop.is_set():
+                    break
+                logger.warning(
+                    "callback subscription to %s lost (%s); reconnecting",
+                    _redact(self._url),
+                    type(exc).__name__,
+                )
+            finally:
+                self._subscribed.clear()
+                with contextlib.suppress(Exception):
+                    pubsub.close()
+            self._stop.wait(delay)
+            delay = min(delay * 2, 2.0)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(timeout=5.0)
+            self._listener = None
+        if self._owns_client:
+            with contextlib.suppress(Exception):
+                self._client.close()

@@ -1,0 +1,28 @@
+"""Public home of the callback receivers, in every form and both colours.
+
+- :func:`make_callback_app`: an aiohttp application to mount (``app.add_subapp``).
+- :class:`AsyncCallbackServer` / :class:`SyncCallbackServer`: standalone (host, port) servers.
+- :class:`AsyncCallbackHandler` / :class:`SyncCallbackHandler`: framework-agnostic,
+  ``handle(path, query, body) -> CallbackResponse`` (WSGI and ASGI recipes in
+  ``docs/callbacks.md``).
+"""
+
+from __future__ import annotations
+
+from .._async.receiver import AsyncCallbackHandler
+from .._sync.receiver import SyncCallbackHandler
+from .aiohttp_app import HANDLER_KEY, callback_view, make_callback_app
+from .outcome import MAX_BODY, CallbackResponse
+from .server import AsyncCallbackServer, SyncCallbackServer
+
+__all__ = [
+    "HANDLER_KEY",
+    "MAX_BODY",
+    "AsyncCallbackHandler",
+    "AsyncCallbackServer",
+    "CallbackResponse",
+    "SyncCallbackHandler",
+    "SyncCallbackServer",
+    "callback_view",
+    "make_callback_app",
+]

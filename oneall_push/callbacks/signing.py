@@ -1,0 +1,105 @@
+"""Signed callback URLs: I/O-free, shared by both halves and every receiver.
+
+A callback URL is ``<public_url>/<job_id>?exp=<unix seconds>&sig=<hex>``, where ``sig`` is
+HMAC-SHA256 over a version tag, the job id and the expiry, keyed with the first configured
+secret. Verification tries every configured secret with :func:`hmac.compare_digest`, so a
+secret can be rotated without losing pending callbacks. The endpoint is not part of the URL:
+the job record (created before the POST) binds the job id to its endpoint, and verification
+needs no store access, so forged requests cost one HMAC and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from urllib.parse import parse_qs, quote, urlsplit
+
+from ..errors import CallbackVerificationError, ConfigurationError
+from .config import CallbackConfig
+
+__all__ = [
+    "JOB_ID_PATTERN",
+    "callback_url",
+    "job_id_from_path",
+    "new_job_id",
+    "sign",
+    "verify",
+]
+
+_VERSION = b"oneall_push.callback.v1"
+JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_SIG = re.compile(r"[0-9a-f]{64}")
+
+
+def new_job_id() -> str:
+    """A fresh, unguessable job id (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def sign(secret: bytes, job_id: str, exp: int) -> str:
+    """Hex HMAC-SHA256 of the job id and expiry."""
+    message = b"\n".join((_VERSION, job_id.encode("ascii"), str(int(exp)).encode("ascii")))
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def callback_url(config: CallbackConfig, job_id: str, *, now: float | None = None) -> str:
+    """The signed URL OneAll will POST the result of job ``job_id`` to."""
+    if not JOB_ID_PATTERN.fullmatch(job_id):
+        raise ValueError("job ids are 8-64 characters of [A-Za-z0-9_-]")
+    parts = urlsplit(config.public_url)
+    if parts.query or parts.fragment:
+        raise ConfigurationError("CallbackConfig.public_url must not carry a query or fragment")
+    exp = int((time.time() if now is None else now) + config.ttl)
+    base = config.public_url.rstrip("/")
+    return f"{base}/{quote(job_id)}?exp={exp}&sig={sign(config.secret[0], job_id, exp)}"
+
+
+def job_id_from_path(path: str) -> str | None:
+    """The job id in a request path (its last non-empty segment), or ``None`` if malformed.
+
+    Accepts a bare job id too, so framework routes that capture ``{job_id}`` can pass it.
+    """
+    path = path.split("?", 1)[0].rstrip("/")
+    candidate = path.rsplit("/", 1)[-1]
+    return candidate if JOB_ID_PATTERN.fullmatch(candidate) else None
+
+
+def _single(query: Mapping[str, list[str]] | Mapping[str, str], key: str) -> str | None:
+    value = query.get(key)
+    if isinstance(value, list):
+        return value[0] if len(value) == 1 else None
+    return value
+
+
+def verify(
+    config: CallbackConfig,
+    job_id: str,
+    query: str | Mapping[str, str] | Mapping[str, list[str]],
+    *,
+    now: float | None = None,
+) -> None:
+    """Check ``exp`` and ``sig`` for ``job_id`` against every configured secret.
+
+    Raises :class:`CallbackVerificationError` (status 403) when the signature is missing,
+    malformed or wrong, or the URL has expired. Nothing here touches the body or a store.
+    """
+    parsed = parse_qs(query, keep_blank_values=True) if isinstance(query, str) else query
+    exp_text = _single(parsed, "exp")
+    sig = _single(parsed, "sig")
+    if exp_text is None or sig is None:
+        raise CallbackVerificationError("missing signature")
+    if not _SIG.fullmatch(sig) or not exp_text.isdigit() or len(exp_text) > 12:
+        raise CallbackVerificationError("malformed signature")
+    exp = int(exp_text)
+    matched = False
+    for secret in config.secret:
+        # Every secret is tried: no early exit that would tell which one matched.
+        matched |= hmac.compare_digest(sign(secret, job_id, exp), sig)
+    if not matched:
+        raise CallbackVerificationError("bad signature")
+    if exp < (time.time() if now is None else now):
+        raise CallbackVerificationError("expired callback URL")

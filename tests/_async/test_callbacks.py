@@ -1,0 +1,553 @@
+"""Managed callbacks end to end: signed URLs, the receiver, stores and job handles.
+
+Each test runs against the memory store and the Redis store (a real redis-server on loopback).
+OneAll's "queued" answer comes from the mock transport; the callback is POSTed over HTTP to a
+real receiver on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis
+
+from oneall_push import AsyncJob, AsyncMockTransport, AsyncOneAll
+from oneall_push._backends import AsyncBackend
+from oneall_push._transport import Request, Response
+from oneall_push.callbacks import signing
+from oneall_push.callbacks.config import CallbackConfig
+from oneall_push.callbacks.outcome import CallbackOutcome
+from oneall_push.callbacks.records import JobRecord
+from oneall_push.errors import (
+    ConnectError,
+    JobFailedError,
+    JobNotFoundError,
+    JobTimeoutError,
+    OutcomeUnknownError,
+    UnmanagedJobError,
+)
+from oneall_push.models.results import VideoResult
+from tests.callback_helpers import (
+    CALLBACK_FAILURE,
+    QUEUED,
+    AsyncCallbackServer,
+    AsyncCallbackStore,
+    AsyncMemoryStore,
+    AsyncPoster,
+    AsyncRedisStore,
+    callback_body,
+    redis_server,
+)
+
+SECRET = "callback-secret-0123456789abcdef"
+OLD_SECRET = "old-callback-secret-fedcba9876543210"
+PUBLIC_KEY = "pub-3a9e"
+PRIVATE_KEY = "priv-SECRET-5f1d2c"
+VIDEO_URL = "https://example.com/party.mp4"
+
+
+def queued_answer(request: Request) -> Response:
+    return Response(200, body=json.dumps(QUEUED).encode())
+
+
+def sent_callback_url(request: Request) -> str:
+    assert request.body is not None
+    url: str = json.loads(request.body)["request"]["push"]["video"]["callback_url"]
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[AsyncCallbackStore]:
+    made: AsyncCallbackStore
+    if request.param == "memory":
+        made = AsyncMemoryStore()
+    else:
+        url = request.getfixturevalue("redis_url")
+        made = AsyncRedisStore(url, prefix=f"test-{uuid.uuid4().hex[:8]}:")
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def receiver(store: AsyncCallbackStore) -> AsyncIterator[AsyncCallbackServer]:
+    config = CallbackConfig(public_url="http://127.0.0.1/unused", secret=[SECRET, OLD_SECRET])
+    server = AsyncCallbackServer(config, store)
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def config(receiver: AsyncCallbackServer) -> CallbackConfig:
+    return CallbackConfig(public_url=receiver.url, secret=SECRET, ttl=600)
+
+
+@pytest.fixture
+async def client(config: CallbackConfig, store: AsyncCallbackStore) -> AsyncIterator[AsyncOneAll]:
+    made = AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        callbacks=config,
+        callback_store=store,
+        transport=AsyncMockTransport(queued_answer),
+    )
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def poster() -> AsyncIterator[AsyncPoster]:
+    made = AsyncPoster()
+    yield made
+    await made.close()
+
+
+def last_url(client: AsyncOneAll) -> str:
+    transport = client._transport
+    assert isinstance(transport, AsyncMockTransport)
+    return sent_callback_url(transport.requests[-1])
+
+
+async def test_job_flow_and_early_callback(
+    client: AsyncOneAll, poster: AsyncPoster, store: AsyncCallbackStore
+) -> None:
+    job = await client.twitter.upload_video("tok-1", video_url=VIDEO_URL)
+    assert job.managed
+    assert job.queued is not None and job.queued.object == "video"
+    url = last_url(client)
+    assert url == job.record.callback_url
+    assert url.startswith(client.jobs.config.public_url + "/" + job.id + "?exp=")  # type: ignore[union-attr]
+    # The callback arrives before anyone waits: it is kept.
+    status, body = await poster.post(url, callback_body("v-1"))
+    assert (status, json.loads(body)["message"]) == (200, "stored")
+    video = await job.wait(timeout=5)
+    assert isinstance(video, VideoResult)
+    assert video.video_id == "v-1"
+    assert video.date_creation is not None and video.date_creation.year == 2019
+    assert video.date_creation.utcoffset() is not None
+    assert video.envelope is not None and video.envelope.status.code == 200
+    # Waiting again returns the same kept result; so does polling.
+    assert (await job.wait(timeout=1)).video_id == "v-1"
+    polled = await job.poll()
+    assert polled is not None and polled.video_id == "v-1"
+
+
+async def test_callback_that_outruns_the_post_answer(
+    config: CallbackConfig, store: AsyncCallbackStore, poster: AsyncPoster
+) -> None:
+    class CallbackFirst(AsyncMockTransport):
+        """OneAll finishes so fast that its callback lands before the POST is answered."""
+
+        async def send(self, request: Request) -> Response:
+            status, _ = await poster.post(sent_callback_url(request), callback_body("fast"))
+            assert status == 200
+            return await super().send(request)
+
+    async with AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        callbacks=config,
+        callback_store=store,
+        transport=CallbackFirst(queued_answer),
+    ) as client:
+        job = await client.youtube.upload_video("tok-2", video_url=VIDEO_URL, title="Party")
+        assert (await job.wait(timeout=5)).video_id == "fast"
+
+
+async def test_duplicate_callback_is_acknowledged_and_ignored(
+    client: AsyncOneAll, poster: AsyncPoster
+) -> None:
+    job = await client.twitter.upload_video("tok-3", video_url=VIDEO_URL)
+    url = last_url(client)
+    assert (await poster.post(url, callback_body("first")))[0] == 200
+    status, body = await poster.post(url, callback_body("second"))
+    assert (status, json.loads(body)["message"]) == (200, "duplicate ignored")
+    status, _ = await poster.post(url, json.dumps(CALLBACK_FAILURE).encode())
+    assert status == 200
+    assert (await job.wait(timeout=5)).video_id == "first"
+
+
+async def test_late_callback_after_a_wait_timed_out(
+    client: AsyncOneAll, poster: AsyncPoster
+) -> None:
+    job = await client.twitter.upload_video("tok-4", video_url=VIDEO_URL)
+    with pytest.raises(JobTimeoutError) as caught:
+        await job.wait(timeout=0.2)
+    assert caught.value.job_id == job.id
+    assert isinstance(caught.value, TimeoutError)
+    assert (await poster.post(last_url(client), callback_body("late")))[0] == 200
+    # A later wait, even through a handle looked up by id, gets the kept result.
+    again = await client.jobs.get(job.id)
+    assert (await again.wait(timeout=5)).video_id == "late"
+
+
+async def test_waiters_are_woken_by_callbacks(client: AsyncOneAll, poster: AsyncPoster) -> None:
+    jobs = [await client.twitter.upload_video(f"tok-w{i}", video_url=VIDEO_URL) for i in range(4)]
+    results: dict[str, str | None] = {}
+
+    async def wait_for(job: AsyncJob[VideoResult]) -> None:
+        results[job.id] = (await job.wait(timeout=20)).video_id
+
+    async def deliver() -> None:
+        await AsyncBackend().sleep(0.2)  # every waiter is already waiting
+        for job in jobs:
+            assert job.record.callback_url is not None
+            assert (await poster.post(job.record.callback_url, callback_body(job.id)))[0] == 200
+
+    started = time.monotonic()
+    async with AsyncBackend().task_pool(len(jobs) + 1) as pool:
+        for job in jobs:
+            await pool.submit(wait_for, job)
+        await pool.submit(deliver)
+    assert results == {job.id: job.id for job in jobs}
+    assert time.monotonic() - started < 10
+
+
+async def test_failure_callback_raises_job_failed(client: AsyncOneAll, poster: AsyncPoster) -> None:
+    job = await client.twitter.upload_video("tok-5", video_url=VIDEO_URL)
+    assert (await poster.post(last_url(client), json.dumps(CALLBACK_FAILURE).encode()))[0] == 200
+    with pytest.raises(JobFailedError) as caught:
+        await job.wait(timeout=5)
+    assert caught.value.status == 422
+    assert "could not be downloaded" in caught.value.info
+    assert caught.value.endpoint == "twitter.upload_video"
+
+
+async def test_forged_signatures_are_refused_and_nothing_is_stored(
+    client: AsyncOneAll, poster: AsyncPoster, store: AsyncCallbackStore
+) -> None:
+    job = await client.twitter.upload_video("tok-6", video_url=VIDEO_URL)
+    url = last_url(client)
+    other = await client.twitter.upload_video("tok-7", video_url=VIDEO_URL)
+    base, _, query = url.partition("?")
+    flipped = query[:-1] + ("0" if query[-1] != "0" else "1")
+    forged = [
+        f"{base}?{flipped}",  # one hex digit changed
+        base,  # no signature at all
+        f"{base}?exp=9999999999&sig={'a' * 64}",
+        # A valid signature of another job.
+        base.rsplit("/", 1)[0] + "/" + other.id + "?" + query,
+        f"{base}?{query.replace('exp=', 'exp=1')}",  # expiry tampered
+    ]
+    for bad in forged:
+        status, _ = await poster.post(bad, callback_body("forged"))
+        assert status == 403, bad
+    assert await store.get(job.id) is None
+    assert await store.get(other.id) is None
+    # A secret the receiver does not know.
+    config = CallbackConfig(public_url=client.jobs.config.public_url, secret="x" * 32)  # type: ignore[union-attr]
+    assert (await poster.post(signing.callback_url(config, job.id), callback_body()))[0] == 403
+    assert await store.get(job.id) is None
+
+
+async def test_expired_url_is_refused(
+    client: AsyncOneAll, poster: AsyncPoster, store: AsyncCallbackStore, config: CallbackConfig
+) -> None:
+    job = await client.twitter.upload_video("tok-8", video_url=VIDEO_URL)
+    expired = signing.callback_url(config, job.id, now=time.time() - config.ttl - 5)
+    status, body = await poster.post(expired, callback_body())
+    assert status == 403
+    assert b"expired" in body
+    assert await store.get(job.id) is None
+
+
+async def test_unknown_job_is_404(
+    poster: AsyncPoster, store: AsyncCallbackStore, config: CallbackConfig
+) -> None:
+    job_id = uuid.uuid4().hex
+    status, _ = await poster.post(signing.callback_url(config, job_id), callback_body())
+    assert status == 404
+    assert await store.get(job_id) is None
+    status, _ = await poster.post(config.public_url + "/not!an!id?exp=1&sig=00", callback_body())
+    assert status == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b'{"response": {"request": ',
+        b"[1, 2, 3]",
+        b'{"response": {}}',
+        # A success without result.data.
+        b'{"response": {"request": {"status": {"flag": "success", "code": 200}}}}',
+        # video_id of the wrong type.
+        json.dumps(
+            {
+                "response": {
+                    "request": {"status": {"flag": "success", "code": 200}},
+                    "result": {"data": {"video_id": {"x": 1}}},
+                }
+            }
+        ).encode(),
+    ],
+)
+async def test_malformed_body_is_400_and_not_stored(
+    client: AsyncOneAll, poster: AsyncPoster, store: AsyncCallbackStore, body: bytes
+) -> None:
+    job = await client.twitter.upload_video("tok-9", video_url=VIDEO_URL)
+    url = last_url(client)
+    status, _ = await poster.post(url, body)
+    assert status == 400
+    assert await store.get(job.id) is None
+    # The job is still waiting for a good callback.
+    assert (await poster.post(url, callback_body("good")))[0] == 200
+    assert (await job.wait(timeout=5)).video_id == "good"
+
+
+@pytest.mark.parametrize(
+    ("date_text", "resource"),
+    [
+        ("Tue, 23 Apr 2019 09:36:28 +0200", "push/identities/6f8d/twitter/video.json"),
+        # The docs' other form: the "+" of the offset lost in transit.
+        ("Tue, 23 Apr 2019 09:36:28  0200", "/push/identities/6f8d/twitter/video.json"),
+    ],
+)
+async def test_both_date_forms_and_resource_forms(
+    client: AsyncOneAll, poster: AsyncPoster, date_text: str, resource: str
+) -> None:
+    job = await client.twitter.upload_video("tok-10", video_url=VIDEO_URL)
+    body = callback_body("d", date_creation=date_text, resource=resource)
+    assert (await poster.post(last_url(client), body))[0] == 200
+    video = await job.wait(timeout=5)
+    assert video.date_creation is not None
+    assert video.date_creation.utcoffset() is not None
+    assert video.date_creation.utcoffset().total_seconds() == 7200  # type: ignore[union-attr]
+    assert (video.date_creation.hour, video.date_creation.minute) == (9, 36)
+    assert video.envelope is not None and video.envelope.resource == resource
+
+
+async def test_secret_rotation(
+    store: AsyncCallbackStore, poster: AsyncPoster, receiver: AsyncCallbackServer
+) -> None:
+    # A job signed before the rotation, with the old secret ...
+    old = CallbackConfig(public_url=receiver.url, secret=OLD_SECRET)
+    rotated = CallbackConfig(public_url=receiver.url, secret=[SECRET, OLD_SECRET])
+    async with AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        callbacks=old,
+        callback_store=store,
+        transport=AsyncMockTransport(queued_answer),
+    ) as before:
+        old_job = await before.twitter.upload_video("tok-11", video_url=VIDEO_URL)
+    async with AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        callbacks=rotated,
+        callback_store=store,
+        transport=AsyncMockTransport(queued_answer),
+    ) as after:
+        new_job = await after.twitter.upload_video("tok-12", video_url=VIDEO_URL)
+        # ... the new one is signed with the first secret only.
+        new_url = new_job.record.callback_url
+        assert new_url is not None
+        assert signing.callback_url(rotated, new_job.id) != signing.callback_url(old, new_job.id)
+        # The receiver (secrets [SECRET, OLD_SECRET]) accepts both.
+        assert old_job.record.callback_url is not None
+        assert (await poster.post(old_job.record.callback_url, callback_body("old")))[0] == 200
+        assert (await poster.post(new_url, callback_body("new")))[0] == 200
+        assert (await after.jobs.from_record(old_job.record).wait(timeout=5)).video_id == "old"
+        assert (await new_job.wait(timeout=5)).video_id == "new"
+    # Once the old secret is dropped, its URLs are refused.
+    only_new = CallbackConfig(public_url=receiver.url, secret=SECRET)
+    checked = signing.callback_url(old, uuid.uuid4().hex)
+    job_id = checked.split("?")[0].rsplit("/", 1)[1]
+    with pytest.raises(Exception, match="bad signature"):
+        signing.verify(only_new, job_id, checked.split("?")[1])
+
+
+async def test_serialized_record_round_trip(client: AsyncOneAll, poster: AsyncPoster) -> None:
+    job = await client.twitter.upload_video("tok-13", video_url=VIDEO_URL)
+    data = json.loads(json.dumps(job.to_dict()))
+    record = JobRecord.from_dict(data)
+    assert record == job.record
+    rebuilt = client.jobs.from_record(record)
+    assert rebuilt.result_type is VideoResult
+    assert client.jobs.from_dict(data).record == job.record
+    assert (await poster.post(last_url(client), callback_body("rt")))[0] == 200
+    video = await rebuilt.wait(timeout=5)
+    assert isinstance(video, VideoResult) and video.video_id == "rt"
+    typed = await client.jobs.get(job.id, VideoResult)
+    assert (await typed.wait(timeout=1)).video_id == "rt"
+    with pytest.raises(JobNotFoundError):
+        await client.jobs.get(uuid.uuid4().hex)
+
+
+async def test_caller_given_callback_url_is_unmanaged(client: AsyncOneAll) -> None:
+    job = await client.twitter.upload_video(
+        "tok-14", video_url=VIDEO_URL, callback_url="https://mine.example/hook"
+    )
+    assert not job.managed
+    assert last_url(client) == "https://mine.example/hook"
+    with pytest.raises(UnmanagedJobError, match="unmanaged: the caller gave its own callback_url"):
+        await job.wait(timeout=1)
+
+
+async def test_without_callbacks_jobs_are_unmanaged() -> None:
+    async with AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        transport=AsyncMockTransport(queued_answer),
+    ) as client:
+        job = await client.twitter.upload_video("tok-15", video_url=VIDEO_URL)
+        assert not job.managed
+        transport = client._transport
+        assert isinstance(transport, AsyncMockTransport)
+        sent = transport.requests[-1].body
+        assert sent is not None
+        assert "callback_url" not in json.loads(sent)["request"]["push"]["video"]
+        with pytest.raises(UnmanagedJobError):
+            await job.wait(timeout=1)
+        with pytest.raises(UnmanagedJobError):
+            await client.jobs.get("0123456789abcdef")
+
+
+@pytest.mark.parametrize(
+    ("failure", "kept"),
+    [(ConnectError("refused"), False), (OutcomeUnknownError("read timeout"), True)],
+)
+async def test_failed_post_discards_only_provably_unsent_jobs(
+    config: CallbackConfig, store: AsyncCallbackStore, failure: Exception, kept: bool
+) -> None:
+    seen: list[Request] = []
+
+    def fail(request: Request) -> Response | BaseException:
+        seen.append(request)
+        return failure
+
+    async with AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        callbacks=config,
+        callback_store=store,
+        transport=AsyncMockTransport(fail),
+    ) as client:
+        with pytest.raises(type(failure)):
+            await client.twitter.upload_video("tok-16", video_url=VIDEO_URL)
+        job_id = sent_callback_url(seen[-1]).split("?")[0].rsplit("/", 1)[1]
+        if kept:
+            assert (await client.jobs.get(job_id)).id == job_id
+        else:
+            with pytest.raises(JobNotFoundError):
+                await client.jobs.get(job_id)
+
+
+async def test_secrets_stay_out_of_reprs_and_logs(
+    client: AsyncOneAll,
+    poster: AsyncPoster,
+    receiver: AsyncCallbackServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    job = await client.twitter.upload_video("tok-17", video_url=VIDEO_URL)
+    url = last_url(client)
+    sig = url.split("sig=")[1]
+    assert (await poster.post(url, callback_body())).__getitem__(0) == 200
+    assert (await poster.post(url + "0", callback_body()))[0] == 403
+    assert (await client.jobs.get(job.id)).id == job.id
+    texts = [
+        repr(client),
+        repr(client.jobs),
+        repr(client.jobs.config),
+        str(client.jobs.config),
+        repr(client.jobs.store),
+        repr(job),
+        repr(job.record),
+        str(job.record),
+        repr(receiver),
+        repr(receiver.handler),
+        str(JobTimeoutError(job.id, 1)),
+        # The library's own logs (the test's HTTP client logs its URLs, as clients do).
+        "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("oneall_push")),
+    ]
+    assert "refused: bad signature" in texts[-1] or "refused: malformed signature" in texts[-1]
+    for text in texts:
+        assert sig not in text
+        assert SECRET not in text
+        assert OLD_SECRET not in text
+        assert PRIVATE_KEY not in text
+
+
+async def test_store_semantics(store: AsyncCallbackStore) -> None:
+    record = JobRecord(
+        id=uuid.uuid4().hex,
+        endpoint="twitter.upload_video",
+        identity_token="tok",
+        created=JobRecord.from_dict(
+            {"id": "x", "endpoint": "e", "identity_token": "t", "created": "2024-01-01T00:00:00"}
+        ).created,
+    )
+    await store.register(record, ttl=60)
+    assert await store.lookup(record.id) == record
+    assert await store.wait(record.id, 0.05) is None
+    first = CallbackOutcome(ok=True, status=200, info="one", document={"a": 1})
+    second = CallbackOutcome(ok=True, status=200, info="two", document={"a": 2})
+    assert await store.put(record.id, first, ttl=60) is True
+    assert await store.put(record.id, second, ttl=60) is False
+    assert await store.get(record.id) == first
+    assert await store.wait(record.id, 1) == first
+    await store.discard(record.id)
+    assert await store.lookup(record.id) is None
+    assert await store.get(record.id) is None
+    # Outcomes expire with their TTL.
+    assert await store.put("expiring-job", first, ttl=0.05) is True
+    deadline = time.monotonic() + 5
+    while await store.get("expiring-job") is not None:
+        assert time.monotonic() < deadline
+    assert await store.put("expiring-job", second, ttl=60) is True
+
+
+async def test_redis_waiter_rereads_after_reconnect(redis_url: str) -> None:
+    prefix = f"reconnect-{uuid.uuid4().hex[:8]}:"
+    store = AsyncRedisStore(redis_url, prefix=prefix)
+    store.poll_interval = 3600.0  # only the reconnect can wake the waiter
+    raw = redis.Redis.from_url(redis_url)
+    job_id = uuid.uuid4().hex
+    outcome = CallbackOutcome(ok=True, status=200, info="", document={"x": 1})
+
+    def lose_notification_then_reconnect() -> None:
+        # The result lands while the notification is lost: stored without PUBLISH ...
+        raw.set(f"{prefix}result:{job_id}", outcome.to_json(), px=60_000)
+        # ... then the subscription connection drops and is re-established.
+        raw.client_kill_filter(_type="pubsub")
+
+    results: list[CallbackOutcome | None] = []
+
+    async def waiter() -> None:
+        results.append(await store.wait(job_id, 20))
+
+    async def trigger() -> None:
+        await AsyncBackend().sleep(0.3)  # the waiter has subscribed, read nothing, and sleeps
+        lose_notification_then_reconnect()
+
+    try:
+        assert await store.wait(job_id, 0.05) is None  # the subscription is up
+        started = time.monotonic()
+        async with AsyncBackend().task_pool(2) as pool:
+            await pool.submit(waiter)
+            await pool.submit(trigger)
+        # Only the re-read after the reconnect can have found it (no PUBLISH, no polling).
+        assert results == [outcome]
+        assert time.monotonic() - started < 10
+    finally:
+        raw.close()
+        await store.close()
