@@ -9,6 +9,15 @@ import pytest
 from tests.loopback import ScriptedServer, scripted_server
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The sandbox fixtures (oneall_sandbox, oneall_sandbox_fresh, ...) come from the package's
+    # pytest plugin; register it here when the package is not installed (no entry point).
+    import oneall_push.testing as plugin
+
+    if not config.pluginmanager.is_registered(plugin):
+        config.pluginmanager.register(plugin, "oneall_push")
+
+
 @pytest.fixture(scope="session")
 def _scripted_server_session() -> Iterator[ScriptedServer]:
     with scripted_server() as server:

@@ -1,0 +1,47 @@
+"""The ``oneall-push`` command.
+
+``oneall-push demo``        every flow end to end against an in-process sandbox
+``oneall-push sandbox``     the emulator standalone
+``oneall-push <provider> <action> ...``  one command per row of the endpoint table
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .._version import __version__
+from . import _demo, _endpoints, _sandbox_cmd
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oneall-push",
+        description="OneAll Push API client: demo, local sandbox and one command per endpoint.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _demo.add_parser(sub)
+    _sandbox_cmd.add_parser(sub)
+    _endpoints.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "demo":
+        return _demo.run(args)
+    if args.command == "sandbox":
+        return _sandbox_cmd.run(args)
+    return _endpoints.run(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

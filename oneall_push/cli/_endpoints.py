@@ -1,0 +1,163 @@
+"""One command per row of the endpoint table: ``oneall-push twitter publish-tweet ...``.
+
+Options come from the row's request model (``--message``, ``--attachments A B``, ...), path
+parameters become required options (``--board-id``), credentials come from ONEALL_SUBDOMAIN /
+ONEALL_PUBLIC_KEY / ONEALL_PRIVATE_KEY / ONEALL_BASE_URL. The result prints as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from typing import Any, TextIO
+
+import attrs
+
+from ..endpoints import ENDPOINTS, PROVIDERS, Endpoint, by_id
+from ..errors import APIError, ConfigurationError, OneAllPushError
+
+__all__ = ["add_parsers", "run"]
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _kind(annotation: object) -> str:
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    if "tuple" in text or "Sequence" in text:
+        return "list"
+    if "bool" in text:
+        return "bool"
+    if "int" in text:
+        return "int"
+    return "str"
+
+
+def _add_endpoint(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser], endpoint: Endpoint
+) -> None:
+    notes = [f"POST {endpoint.path} (payload {endpoint.doc_status})."]
+    if endpoint.deprecated:
+        notes.append(f"Deprecated: {endpoint.deprecated}")
+    if endpoint.async_callback:
+        notes.append(
+            "Asynchronous: OneAll answers 'queued' and later POSTs the result to --callback-url."
+        )
+    p = actions.add_parser(
+        endpoint.name.replace("_", "-"),
+        help=endpoint.summary,
+        description=f"{endpoint.summary}. " + " ".join(notes),
+        epilog="Credentials: ONEALL_SUBDOMAIN (or ONEALL_BASE_URL), ONEALL_PUBLIC_KEY, "
+        "ONEALL_PRIVATE_KEY.",
+    )
+    p.set_defaults(endpoint_id=endpoint.id)
+    p.add_argument("--identity", required=True, metavar="TOKEN", help="the identity_token")
+    for name in endpoint.path_params[1:]:
+        p.add_argument(_option(name), dest=f"path__{name}", required=True, metavar="ID")
+    for field in attrs.fields(endpoint.request):
+        required = field.default is attrs.NOTHING
+        kind = _kind(field.type)
+        dest = f"field__{field.name}"
+        if kind == "bool":
+            p.add_argument(
+                _option(field.name), dest=dest, action=argparse.BooleanOptionalAction, default=None
+            )
+        elif kind == "list":
+            p.add_argument(
+                _option(field.name), dest=dest, nargs="+", metavar="ID", required=required
+            )
+        else:
+            p.add_argument(
+                _option(field.name),
+                dest=dest,
+                type=int if kind == "int" else str,
+                required=required,
+                metavar=field.name.upper(),
+            )
+    p.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an undocumented payload key (VALUE is JSON if it parses, else a string)",
+    )
+    p.add_argument("--timeout", type=float, default=None, help="seconds per request")
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for provider in PROVIDERS:
+        p = sub.add_parser(provider, help=f"{provider} Push endpoints")
+        actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+        for endpoint in ENDPOINTS:
+            if endpoint.provider == provider:
+                _add_endpoint(actions, endpoint)
+
+
+def _extra(items: list[str]) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigurationError(f"--extra takes KEY=VALUE, got {item!r}")
+        try:
+            extra[key] = json.loads(value)
+        except json.JSONDecodeError:
+            extra[key] = value
+    return extra
+
+
+def _as_json(result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field in attrs.fields(type(result)):
+        if field.name == "envelope":
+            continue
+        value = getattr(result, field.name)
+        if value is not None:
+            data[field.name] = value if isinstance(value, (str, int, float, bool)) else str(value)
+    return data
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    from .. import OneAll
+
+    endpoint = by_id(args.endpoint_id)
+    values = vars(args)
+    path_args = [values[f"path__{name}"] for name in endpoint.path_params[1:]]
+    kwargs = {
+        key.removeprefix("field__"): value
+        for key, value in values.items()
+        if key.startswith("field__") and value is not None
+    }
+    try:
+        extra = _extra(args.extra)
+        with OneAll.from_env() as client:
+            method = getattr(getattr(client, endpoint.provider), endpoint.name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                answer = method(
+                    args.identity,
+                    *path_args,
+                    **kwargs,
+                    extra_fields=extra or None,
+                    timeout=args.timeout,
+                )
+    except APIError as exc:
+        print(f"{type(exc).__name__}: {exc}", file=err)
+        return 1
+    except OneAllPushError as exc:
+        print(f"{type(exc).__name__}: {exc}", file=err)
+        return 2 if isinstance(exc, ConfigurationError) else 1
+    if endpoint.async_callback:
+        queued = getattr(answer, "queued", None)
+        document: dict[str, Any] = {"job": answer.id}
+        if queued is not None:
+            document["queued"] = _as_json(queued)
+    else:
+        document = _as_json(answer)
+    print(json.dumps(document, indent=2), file=out)
+    return 0

@@ -1,0 +1,99 @@
+"""``oneall-push sandbox``: the emulator standalone, for developing your own application."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from ..sandbox import FaultRule, Sandbox, SandboxConfig, serve
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "sandbox",
+        help="run the local OneAll Push sandbox",
+        description=(
+            "Run a stateful emulator of the OneAll Push API on your machine. It prints its base "
+            "URL, credentials and identity tokens; point ONEALL_BASE_URL at it. "
+            "Inspect and steer it at <base URL>/_sandbox."
+        ),
+        epilog=(
+            "Fault specs are comma-separated key=value pairs: endpoint=<id>, p=<0..1>, "
+            "times=<n>, latency=<s>, status=<400|401|403|404|409|429|500|502|503>, "
+            "retry_after=<s>, reset=<before|after>, "
+            "callback=<duplicate|delay|reorder|never|fail>, callback_delay=<s>. "
+            "Example: --fault status=503,p=0.1 --fault "
+            "endpoint=twitter.publish_tweet,status=429,retry_after=2,times=1"
+        ),
+    )
+    add_sandbox_options(p)
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8787, help="port to listen on (8787; 0: any)")
+
+
+def add_sandbox_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="seed for ids and faults (0)")
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        type=_fault,
+        help="inject a fault (repeatable), e.g. status=503,p=0.2",
+    )
+    p.add_argument(
+        "--callback-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="delay before an async upload's callback is posted",
+    )
+    p.add_argument("--public-key", default="sandbox-public-key", help="HTTP Basic user")
+    p.add_argument("--private-key", default="sandbox-private-key", help="HTTP Basic password")
+    p.add_argument(
+        "--identities", type=int, default=2, metavar="N", help="identities per provider (2)"
+    )
+
+
+def _fault(spec: str) -> FaultRule:
+    try:
+        return FaultRule.parse(spec)
+    except (ValueError, KeyError) as exc:
+        raise argparse.ArgumentTypeError(str(exc).strip("'\"")) from None
+
+
+def config_from(args: argparse.Namespace, *, callback_delay: float) -> SandboxConfig:
+    return SandboxConfig(
+        public_key=args.public_key,
+        private_key=args.private_key,
+        seed=args.seed,
+        identities_per_provider=args.identities,
+        callback_delay=callback_delay if args.callback_delay is None else args.callback_delay,
+        faults=tuple(args.fault),
+    )
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    sandbox = Sandbox(config_from(args, callback_delay=1.0))
+
+    async def main() -> None:
+        async with serve(sandbox, host=args.host, port=args.port):
+            print(sandbox.describe(), file=out)
+            print("\nPress Ctrl+C to stop.", file=out, flush=True)
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        print("\nsandbox stopped", file=out)
+    except OSError as exc:
+        print(
+            f"oneall-push sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
+        )
+        return 1
+    return 0

@@ -1,0 +1,106 @@
+"""pytest fixtures for testing your own code against the local OneAll Push sandbox.
+
+Installed with the package as a pytest plugin (entry point ``oneall_push``), so the fixtures are
+available in every test without imports:
+
+``oneall_sandbox`` (session)
+    A :class:`~oneall_push.sandbox.Sandbox` served on a free 127.0.0.1 port by a background
+    thread: ``base_url``, ``client_kwargs()``, ``token("twitter")``, ``records()``,
+    ``requests()``, ``callbacks()``, ``sink_url()``, ``add_fault("status=503")``,
+    ``clear_faults()``, ``add_identity("twitter")``, ``reset()``.
+``oneall_sandbox_fresh`` (function)
+    The same sandbox, reset before the test: no records, no faults but the configured ones.
+``oneall_client`` / ``async_oneall_client`` (function)
+    A :class:`~oneall_push.OneAll` / :class:`~oneall_push.AsyncOneAll` aimed at the sandbox,
+    closed after the test. The async one needs pytest-asyncio.
+``oneall_sandbox_config`` (session)
+    Override it in your ``conftest.py`` to change the seed, credentials, callback delay or
+    start-up faults (return a :class:`~oneall_push.sandbox.SandboxConfig`).
+
+Importing this module is cheap and has no side effects: the sandbox starts only when a test
+asks for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, cast
+
+import pytest
+
+if TYPE_CHECKING:
+    from . import AsyncOneAll, OneAll
+    from .sandbox import Sandbox, SandboxConfig
+
+__all__ = [
+    "async_oneall_client",
+    "oneall_client",
+    "oneall_sandbox",
+    "oneall_sandbox_config",
+    "oneall_sandbox_fresh",
+]
+
+
+def _client_kwargs(sandbox: Sandbox) -> dict[str, Any]:
+    from . import RetryPolicy
+
+    # Quick retries: the sandbox's injected 429/503 carry short Retry-After values.
+    return {
+        **sandbox.client_kwargs(),
+        "retry": RetryPolicy(backoff_initial=0.01, backoff_max=0.05, max_retry_after=5.0),
+    }
+
+
+@pytest.fixture(scope="session")
+def oneall_sandbox_config() -> SandboxConfig:
+    """The configuration of the session's sandbox (override to customise)."""
+    from .sandbox import SandboxConfig
+
+    return SandboxConfig(callback_delay=0.05, reorder_window=1.0)
+
+
+@pytest.fixture(scope="session")
+def oneall_sandbox(oneall_sandbox_config: SandboxConfig) -> Iterator[Sandbox]:
+    """A OneAll Push sandbox on a free loopback port, for the whole session."""
+    from .sandbox import Sandbox, SandboxThread
+
+    server = SandboxThread(Sandbox(oneall_sandbox_config), host="127.0.0.1", port=0)
+    sandbox = server.start()
+    try:
+        yield sandbox
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def oneall_sandbox_fresh(oneall_sandbox: Sandbox) -> Sandbox:
+    """The session's sandbox, reset to its configured start."""
+    oneall_sandbox.reset()
+    return oneall_sandbox
+
+
+@pytest.fixture
+def oneall_client(oneall_sandbox: Sandbox) -> Iterator[OneAll]:
+    """A synchronous client aimed at the sandbox."""
+    from . import OneAll
+
+    with OneAll(**_client_kwargs(oneall_sandbox)) as client:
+        yield client
+
+
+_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+try:
+    import pytest_asyncio
+
+    _async_fixture = cast(_Decorator, pytest_asyncio.fixture)
+except ImportError:  # pragma: no cover - async fixtures need pytest-asyncio (or another runner)
+    _async_fixture = cast(_Decorator, pytest.fixture)
+
+
+@_async_fixture
+async def async_oneall_client(oneall_sandbox: Sandbox) -> AsyncIterator[AsyncOneAll]:
+    """An asynchronous client aimed at the sandbox (needs pytest-asyncio)."""
+    from . import AsyncOneAll
+
+    async with AsyncOneAll(**_client_kwargs(oneall_sandbox)) as client:
+        yield client

@@ -1,0 +1,343 @@
+"""The sandbox itself, over raw HTTP: validation, envelopes, inspection API, callback faults."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from oneall_push import OneAll, RetryPolicy
+from oneall_push.endpoints import ENDPOINTS, by_id
+from oneall_push.sandbox import FaultRule, Sandbox, SandboxConfig, SandboxThread, identity_token
+from tests.samples import PICTURE, VIDEO
+
+BAD_NODE = "The request cannot be processed. Please verify the format of the [{}] node."
+
+
+def http(
+    sandbox: Sandbox,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    auth: tuple[str, str] | None = None,
+    raw: bytes | None = None,
+) -> tuple[int, dict[str, str], Any]:
+    """One request; returns (status, headers, decoded JSON)."""
+    assert sandbox.base_url is not None
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    request = urllib.request.Request(sandbox.base_url + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    user, password = auth or (sandbox.config.public_key, sandbox.config.private_key)
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, dict(exc.headers), json.loads(exc.read())
+
+
+def push(sandbox: Sandbox, endpoint_id: str, node: Any, **params: str) -> tuple[int, Any]:
+    endpoint = by_id(endpoint_id)
+    path = endpoint.render_path({"identity_token": sandbox.token(endpoint.provider), **params})
+    inner: Any = node
+    for key in reversed(endpoint.root):
+        inner = {key: inner}
+    status, _, document = http(sandbox, "POST", path, {"request": {"push": inner}})
+    return status, document
+
+
+def info(document: Any) -> str:
+    return str(document["response"]["request"]["status"]["info"])
+
+
+@pytest.fixture
+def sandbox(oneall_sandbox_fresh: Sandbox) -> Sandbox:
+    return oneall_sandbox_fresh
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> Any:
+    with OneAll(**sandbox.client_kwargs(), retry=RetryPolicy.disabled()) as c:
+        yield c
+
+
+def test_every_row_is_a_route(sandbox: Sandbox) -> None:
+    _, _, summary = http(sandbox, "GET", "/_sandbox")
+    assert [e["id"] for e in summary["endpoints"]] == [e.id for e in ENDPOINTS]
+    assert summary["public_key"] == sandbox.config.public_key
+
+
+@pytest.mark.parametrize(
+    ("node", "detail"),
+    [
+        ({}, "(message: is required)"),
+        ({"message": "  "}, "(message: must not be blank)"),
+        ({"message": 12}, "(message: must be a string, not int)"),
+        ({"message": "x", "attachments": "123"}, "(attachments: must be a list of ids"),
+        ({"message": "x", "attachments": ["1", "2", "3", "4", "5"]}, "at most 4 items"),
+    ],
+)
+def test_payloads_are_checked_with_the_client_models(
+    sandbox: Sandbox, node: dict[str, Any], detail: str
+) -> None:
+    status, document = push(sandbox, "twitter.publish_tweet", node)
+    assert status == 400
+    assert info(document).startswith(BAD_NODE.format("request->push->post"))
+    assert detail in info(document)
+    assert "result" not in document["response"]
+    assert document["response"]["request"]["status"]["flag"] == "error"
+    assert sandbox.records() == []
+
+
+def test_a_node_under_the_wrong_key_is_named_like_oneall_does(sandbox: Sandbox) -> None:
+    # The bug php-sdk users met: a picture node sent to the tweet endpoint.
+    endpoint = by_id("twitter.publish_tweet")
+    path = endpoint.render_path({"identity_token": sandbox.token("twitter")})
+    body = {"request": {"push": {"picture": {"url": PICTURE}}}}
+    status, _, document = http(sandbox, "POST", path, body)
+    assert status == 400
+    assert info(document) == BAD_NODE.format("request->push->post")
+
+
+def test_nested_roots_are_named_in_full(sandbox: Sandbox) -> None:
+    status, document = push(sandbox, "youtube.add_channel_section", {"style": "x"})
+    assert status == 400
+    assert BAD_NODE.format("request->push->channel->section") in info(document)
+
+
+def test_a_body_that_is_not_json_is_400(sandbox: Sandbox) -> None:
+    endpoint = by_id("linkedin.publish_user_post")
+    path = endpoint.render_path({"identity_token": sandbox.token("linkedin")})
+    status, _, document = http(sandbox, "POST", path, raw=b"{not json")
+    assert status == 400
+    assert "[request->push->post]" in info(document)
+
+
+def test_success_envelope_is_the_documented_one(sandbox: Sandbox) -> None:
+    status, document = push(sandbox, "facebook.publish_page_post", {"id": "42", "message": "Hi"})
+    assert status == 200
+    request = document["response"]["request"]
+    assert request["status"] == {
+        "flag": "success",
+        "code": 200,
+        "info": "Your request has been processed successfully",
+    }
+    assert request["resource"].startswith("/push/identities/")
+    # RFC 2822, e.g. "Tue, 15 May 2018 11:19:14 +0000"
+    assert request["date"][3:5] == ", " and request["date"].endswith("+0000")
+    data = document["response"]["result"]["data"]
+    assert data["provider"] == "facebook" and data["object"] == "post"
+    assert data["post_id"].startswith("42_")
+
+
+def test_401_has_only_the_request_part(sandbox: Sandbox) -> None:
+    endpoint = by_id("twitter.publish_tweet")
+    path = endpoint.render_path({"identity_token": sandbox.token("twitter")})
+    status, _, document = http(sandbox, "POST", path, {}, auth=("who", "knows"))
+    assert status == 401
+    assert set(document["response"]) == {"request"}
+    assert info(document).startswith("Authentication credentials are missing or incorrect")
+
+
+def test_unknown_resources_are_404_in_the_envelope(sandbox: Sandbox) -> None:
+    status, _, document = http(sandbox, "POST", "/push/identities/x/myspace/post.json", {})
+    assert status == 404
+    assert document["response"]["request"]["status"]["code"] == 404
+
+
+def test_429_carries_retry_after(sandbox: Sandbox) -> None:
+    sandbox.add_fault(status=429, retry_after=7)
+    status, headers, _ = http(
+        sandbox,
+        "POST",
+        by_id("twitter.publish_tweet").render_path({"identity_token": "t"}),
+        {},
+    )
+    assert status == 429
+    assert headers["Retry-After"] == "7"
+
+
+def test_the_inspection_api(sandbox: Sandbox) -> None:
+    status, _, identity = http(sandbox, "POST", "/_sandbox/identities", {"provider": "youtube"})
+    assert status == 201
+    assert identity["provider"] == "youtube"
+    status, _, rule = http(sandbox, "POST", "/_sandbox/faults", {"spec": "latency=0.01,times=1"})
+    assert status == 201
+    assert http(sandbox, "GET", "/_sandbox/faults")[2][0]["id"] == rule["id"]
+    status, _, _ = http(sandbox, "POST", "/_sandbox/faults", {"spec": "status=418"})
+    assert status == 400
+    push(sandbox, "pinterest.publish_board", {"name": "Recipes"})
+    _, _, records = http(sandbox, "GET", "/_sandbox/records?endpoint=pinterest.publish_board")
+    assert [r["payload"] for r in records] == [{"name": "Recipes"}]
+    assert records[0]["result"]["board_location"].endswith("/recipes/")
+    assert http(sandbox, "GET", "/_sandbox/requests")[2][0]["fault"].startswith("#")
+    http(sandbox, "POST", "/_sandbox/reset", {})
+    assert http(sandbox, "GET", "/_sandbox/records")[2] == []
+    assert identity["identity_token"] not in [
+        i["identity_token"] for i in http(sandbox, "GET", "/_sandbox/identities")[2]
+    ]
+
+
+def test_identity_tokens_are_stable(sandbox: Sandbox) -> None:
+    assert sandbox.token("twitter") == identity_token("twitter", 1)
+    assert len(sandbox.tokens("twitter")) == sandbox.config.identities_per_provider
+
+
+def test_a_video_url_containing_fail_sends_a_failure_callback(
+    sandbox: Sandbox, client: OneAll
+) -> None:
+    token = sandbox.token("youtube")
+    client.youtube.upload_video(
+        token,
+        video_url="https://example.com/fail.mp4",
+        title="Doomed",
+        callback_url=sandbox.sink_url("yt"),
+    )
+    [delivery] = sandbox.wait_for_sink(1)
+    response = delivery["body"]["response"]
+    assert set(response) == {"request"}
+    assert response["request"]["status"]["flag"] == "error"
+    assert response["request"]["status"]["code"] == 400
+    assert response["request"]["resource"] == f"push/identities/{token}/youtube/video.json"
+    [record] = sandbox.records()
+    assert record["status"] == "failed"
+
+
+def _upload(client: OneAll, sandbox: Sandbox, name: str) -> None:
+    client.twitter.upload_video(
+        sandbox.token("twitter"), video_url=VIDEO, callback_url=sandbox.sink_url(name)
+    )
+
+
+def test_callback_fault_duplicate(sandbox: Sandbox, client: OneAll) -> None:
+    sandbox.add_fault("callback=duplicate")
+    _upload(client, sandbox, "a")
+    [callback] = sandbox.wait_for_callbacks(1)
+    assert callback["delivered"] == 2
+    first, second = sandbox.wait_for_sink(2)
+    assert first == second
+
+
+def test_callback_fault_fail(sandbox: Sandbox, client: OneAll) -> None:
+    sandbox.add_fault("callback=fail")
+    _upload(client, sandbox, "a")
+    [delivery] = sandbox.wait_for_sink(1)
+    assert delivery["body"]["response"]["request"]["status"]["flag"] == "error"
+
+
+def test_callback_fault_never(sandbox: Sandbox, client: OneAll) -> None:
+    sandbox.add_fault("callback=never")
+    _upload(client, sandbox, "a")
+    [callback] = sandbox.wait_for_callbacks(1)
+    assert callback["mode"] == "never"
+    assert callback["delivered"] == 0
+    assert sandbox.sink() == []
+    # The upload itself completed: its video can still be found in the records.
+    assert sandbox.records()[0]["status"] == "completed"
+
+
+def test_callback_fault_reorder(sandbox: Sandbox, client: OneAll) -> None:
+    sandbox.add_fault("callback=reorder")
+    _upload(client, sandbox, "first")
+    _upload(client, sandbox, "second")
+    deliveries = sandbox.wait_for_sink(2)
+    assert [d["path"] for d in deliveries] == ["/_sandbox/sink/second", "/_sandbox/sink/first"]
+
+
+def test_callback_fault_delay_only_touches_uploads(sandbox: Sandbox, client: OneAll) -> None:
+    sandbox.add_fault("callback=delay,callback_delay=0.05,times=1")
+    client.twitter.publish_tweet(sandbox.token("twitter"), message="not an upload")
+    assert sandbox.faults()[0]["fired"] == 0
+    _upload(client, sandbox, "late")
+    [delivery] = sandbox.wait_for_sink(1)
+    assert delivery["path"] == "/_sandbox/sink/late"
+    assert sandbox.callbacks()[0]["mode"] == "delay"
+
+
+def test_a_reset_drops_pending_callbacks(sandbox: Sandbox, client: OneAll) -> None:
+    sandbox.add_fault("callback=delay,callback_delay=0.3")
+    _upload(client, sandbox, "stale")
+    sandbox.reset()
+    client.twitter.publish_tweet(sandbox.token("twitter"), message="after reset")
+    assert [r["endpoint"] for r in sandbox.records()] == ["twitter.publish_tweet"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("status=418", "status must be one of"),
+        ("p=0.5", "needs an effect"),
+        ("endpoint=twitter.nope,status=500", "unknown endpoint"),
+        ("reset=sideways", "reset must be"),
+        ("callback=maybe", "callback must be"),
+        ("status", "expected key=value"),
+        ("colour=red,status=500", "unknown fault key"),
+        ("status=500,p=2", "between 0 and 1"),
+    ],
+)
+def test_bad_fault_specs_are_explained(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FaultRule.parse(spec)
+
+
+def test_fault_specs_round_trip() -> None:
+    rule = FaultRule.parse("endpoint=twitter.publish_tweet,status=429,retry_after=2,p=0.25")
+    assert FaultRule.parse(rule.spec()) == rule
+
+
+def test_startup_faults_come_back_after_reset() -> None:
+    config = SandboxConfig(faults=(FaultRule.parse("status=503,times=1"),))
+    with SandboxThread(Sandbox(config)) as sandbox:
+        for _ in range(2):
+            status, _ = push(sandbox, "pinterest.publish_board", {"name": "B"})
+            assert status == 503
+            status, _ = push(sandbox, "pinterest.publish_board", {"name": "B"})
+            assert status == 200
+            sandbox.reset()
+
+
+def test_x_media_is_mounted_or_explained(sandbox: Sandbox) -> None:
+    if sandbox.x_media_error is None:
+        pytest.skip("X media emulation is mounted")
+    status, _, document = http(sandbox, "POST", "/x/2/media/upload/initialize", {})
+    assert status == 501
+    assert "oneall_push.sandbox.xmedia" in document["detail"]
+
+
+def test_describe_prints_what_a_user_needs(sandbox: Sandbox) -> None:
+    text = sandbox.describe()
+    assert str(sandbox.base_url) in text
+    assert sandbox.config.private_key in text
+    assert sandbox.token("youtube") in text
+
+
+def _decisions(seed: int) -> list[int | None]:
+    from oneall_push.sandbox._faults import FaultSet
+
+    faults = FaultSet(seed)
+    faults.add(FaultRule.parse("status=500,p=0.5"))
+    faults.add(FaultRule.parse("endpoint=twitter.publish_tweet,status=503,p=0.3"))
+    return [
+        faults.decide(endpoint, async_upload=False).status
+        for endpoint in ["twitter.publish_tweet", "linkedin.publish_user_post"] * 16
+    ]
+
+
+def test_fault_decisions_depend_on_the_seed_only() -> None:
+    assert _decisions(7) == _decisions(7)
+    assert _decisions(7) != _decisions(8)
+    assert {None, 500, 503} <= set(_decisions(7))
+
+
+def test_percent_quoted_path_parameters_are_decoded(sandbox: Sandbox, client: OneAll) -> None:
+    client.pinterest.publish_pin(sandbox.token("pinterest"), "me/board one", picture=PICTURE)
+    [record] = sandbox.records()
+    assert record["path_params"]["board_id"] == "me/board one"
+    assert record["resource"].endswith("/pinterest/board/me%2Fboard%20one/pin.json")
