@@ -1,0 +1,58 @@
+"""X API v2 media upload: what both client halves and the sandbox share (no I/O here).
+
+The clients are :class:`oneall_push._async.xmedia.AsyncXMedia` and its generated twin
+:class:`oneall_push._sync.xmedia.SyncXMedia`.
+"""
+
+from ._io import AsyncChunkReader, AsyncMediaSource, SyncChunkReader, SyncMediaSource
+from ._media_types import (
+    CATEGORIES,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_CHUNK_SIZE,
+    MEDIA_TYPES,
+    ChunkPlan,
+    infer_category,
+    plan_chunks,
+    resolve_media_type,
+    sniff_media_type,
+)
+from ._models import (
+    MediaEvent,
+    MediaProgressCallback,
+    ProcessingError,
+    ProcessingInfo,
+    ProcessingProgress,
+    UploadedMedia,
+    UploadProgress,
+    XRetryPolicy,
+)
+from ._wire import BearerAuth, RateLimitInfo, XAuth, error_from_response, parse_rate_limit
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_CHUNK_SIZE",
+    "MEDIA_TYPES",
+    "AsyncChunkReader",
+    "AsyncMediaSource",
+    "BearerAuth",
+    "ChunkPlan",
+    "MediaEvent",
+    "MediaProgressCallback",
+    "ProcessingError",
+    "ProcessingInfo",
+    "ProcessingProgress",
+    "RateLimitInfo",
+    "SyncChunkReader",
+    "SyncMediaSource",
+    "UploadProgress",
+    "UploadedMedia",
+    "XAuth",
+    "XRetryPolicy",
+    "error_from_response",
+    "infer_category",
+    "parse_rate_limit",
+    "plan_chunks",
+    "resolve_media_type",
+    "sniff_media_type",
+]

@@ -1,0 +1,235 @@
+"""What is being uploaded: media type from magic bytes or extension, category, chunk plan.
+
+I/O-free; shared by both halves of the client and by the sandbox.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Literal
+
+import attrs
+
+from ..errors import RequestValidationError
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_CHUNK_SIZE",
+    "MAX_SEGMENTS",
+    "MAX_TOTAL_BYTES",
+    "MEDIA_TYPES",
+    "PROCESSED_CATEGORIES",
+    "SNIFF_BYTES",
+    "ChunkPlan",
+    "Target",
+    "infer_category",
+    "plan_chunks",
+    "resolve_media_type",
+    "sniff_media_type",
+]
+
+MiB = 1024 * 1024
+# 4 MiB: what X's official sample and xurl send; 5 MB chunks met 413/431 at X's edge.
+DEFAULT_CHUNK_SIZE = 4 * MiB
+DEFAULT_MAX_CHUNK_SIZE = 4 * MiB
+# segment_index runs from 0 to 999.
+MAX_SEGMENTS = 1000
+# total_bytes maximum in X's spec (16 GiB).
+MAX_TOTAL_BYTES = 17_179_869_184
+# How many leading bytes the sniffer looks at.
+SNIFF_BYTES = 512
+
+MEDIA_TYPES = frozenset(
+    {
+        "video/mp4",
+        "video/webm",
+        "video/mp2t",
+        "video/quicktime",
+        "text/srt",
+        "text/vtt",
+        "image/jpeg",
+        "image/gif",
+        "image/bmp",
+        "image/png",
+        "image/webp",
+        "image/pjpeg",
+        "image/tiff",
+        "model/gltf-binary",
+        "model/vnd.usdz+zip",
+    }
+)
+CATEGORIES = frozenset(
+    {
+        "amplify_video",
+        "tweet_gif",
+        "tweet_image",
+        "tweet_video",
+        "dm_gif",
+        "dm_image",
+        "dm_video",
+        "subtitles",
+    }
+)
+# Sessions in these categories go through asynchronous processing (processing_info).
+PROCESSED_CATEGORIES = frozenset(
+    {"amplify_video", "tweet_gif", "tweet_video", "dm_gif", "dm_video"}
+)
+
+Target = Literal["tweet", "dm", "amplify"]
+TARGETS: tuple[str, ...] = ("tweet", "dm", "amplify")
+
+_EXTENSIONS = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "jpe": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+    "webp": "image/webp",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
+    "mp4": "video/mp4",
+    "m4v": "video/mp4",
+    "mov": "video/quicktime",
+    "qt": "video/quicktime",
+    "webm": "video/webm",
+    "ts": "video/mp2t",
+    "m2ts": "video/mp2t",
+    "srt": "text/srt",
+    "vtt": "text/vtt",
+    "glb": "model/gltf-binary",
+    "usdz": "model/vnd.usdz+zip",
+}
+_SRT = re.compile(rb"\A\s*\d+\s*\r?\n\d{1,2}:\d\d:\d\d[,.]\d{1,3}\s+-->\s+")
+_QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+
+
+def sniff_media_type(head: bytes) -> str | None:
+    """The media type the leading bytes of a file announce, or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\x00\x00\x00\x00":
+        return "image/bmp"
+    if head[4:8] == b"ftyp":
+        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
+    if head[4:8] in _QUICKTIME_ATOMS:
+        return "video/quicktime"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"
+    if len(head) > 188 and head[0] == 0x47 and head[188] == 0x47:
+        return "video/mp2t"
+    if head.startswith(b"glTF"):
+        return "model/gltf-binary"
+    text = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    if text.startswith(b"WEBVTT"):
+        return "text/vtt"
+    if _SRT.match(text):
+        return "text/srt"
+    return None
+
+
+def _extension_type(name: str | None) -> str | None:
+    if not name or "." not in name:
+        return None
+    return _EXTENSIONS.get(name.rsplit(".", 1)[1].lower())
+
+
+def resolve_media_type(explicit: str | None, head: bytes, name: str | None) -> str:
+    """``explicit`` if given (checked), else the sniffed type, else the file extension's.
+
+    Never ``application/octet-stream``: X rejects it, so an unknown file is refused here.
+    """
+    if explicit is not None:
+        if explicit not in MEDIA_TYPES:
+            raise RequestValidationError(
+                "media_type", f"must be one of {', '.join(sorted(MEDIA_TYPES))}; got {explicit!r}"
+            )
+        return explicit
+    found = sniff_media_type(head) or _extension_type(name)
+    if found is None:
+        raise RequestValidationError(
+            "media_type",
+            "could not be detected from the content or the file name; pass media_type=",
+        )
+    return found
+
+
+def infer_category(media_type: str, target: str, explicit: str | None) -> str | None:
+    """The media_category for a type and a target (tweet, dm, amplify); ``explicit`` wins.
+
+    A wrong category (a DM one on a Post) makes the upload succeed and the Post fail later.
+    """
+    if explicit is not None:
+        if explicit not in CATEGORIES:
+            raise RequestValidationError(
+                "media_category",
+                f"must be one of {', '.join(sorted(CATEGORIES))}; got {explicit!r}",
+            )
+        return explicit
+    if target not in TARGETS:
+        raise RequestValidationError("target", f"must be one of {', '.join(TARGETS)}")
+    if media_type.startswith("text/"):
+        return "subtitles"
+    if media_type.startswith("model/"):
+        return None  # no category exists for 3D models: let X pick
+    if target == "amplify":
+        if not media_type.startswith("video/"):
+            raise RequestValidationError(
+                "target", f"amplify takes videos only, not {media_type}; use target='tweet'"
+            )
+        return "amplify_video"
+    prefix = "dm" if target == "dm" else "tweet"
+    if media_type == "image/gif":
+        return f"{prefix}_gif"
+    if media_type.startswith("image/"):
+        return f"{prefix}_image"
+    return f"{prefix}_video"
+
+
+@attrs.frozen
+class ChunkPlan:
+    """How a file of ``total_bytes`` is cut: ``segments`` chunks of ``chunk_size`` bytes
+    (the last one shorter)."""
+
+    total_bytes: int
+    chunk_size: int
+
+    @property
+    def segments(self) -> int:
+        return max(1, math.ceil(self.total_bytes / self.chunk_size))
+
+    def size_of(self, segment_index: int) -> int:
+        start = segment_index * self.chunk_size
+        return max(0, min(self.chunk_size, self.total_bytes - start))
+
+
+def plan_chunks(total_bytes: int, chunk_size: int, max_chunk_size: int) -> ChunkPlan:
+    """Chunk size ``chunk_size``, raised to ``ceil(total / 1000)`` so the upload fits X's 1000
+    segments, and refused when that exceeds ``max_chunk_size``."""
+    if total_bytes <= 0:
+        raise RequestValidationError("total_bytes", "the media is empty")
+    if total_bytes > MAX_TOTAL_BYTES:
+        raise RequestValidationError(
+            "total_bytes", f"{total_bytes} is above X's maximum of {MAX_TOTAL_BYTES} (16 GiB)"
+        )
+    if chunk_size < 1:
+        raise RequestValidationError("chunk_size", "must be at least 1 byte")
+    needed = max(chunk_size, math.ceil(total_bytes / MAX_SEGMENTS))
+    if needed > max_chunk_size:
+        raise RequestValidationError(
+            "chunk_size",
+            f"{total_bytes} bytes in at most {MAX_SEGMENTS} segments need chunks of {needed} "
+            f"bytes, above max_chunk_size={max_chunk_size}. Raise max_chunk_size (X's edge has "
+            "answered 413/431 to 5 MB chunks) or upload a smaller file",
+        )
+    return ChunkPlan(total_bytes, needed)

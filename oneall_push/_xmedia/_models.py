@@ -1,0 +1,154 @@
+"""Results, progress events and the retry policy of X media uploads (shared by both halves)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, TypeAlias
+
+import attrs
+
+__all__ = [
+    "MediaProgressCallback",
+    "MediaEvent",
+    "ProcessingError",
+    "ProcessingInfo",
+    "ProcessingProgress",
+    "SentCounter",
+    "UploadProgress",
+    "UploadedMedia",
+    "XRetryPolicy",
+]
+
+
+@attrs.frozen(kw_only=True)
+class ProcessingError:
+    """``processing_info.error``: why X could not process the media."""
+
+    code: int | None = None
+    name: str | None = None
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ProcessingInfo:
+    """Where X's asynchronous processing stands (``pending``, ``in_progress``, ``succeeded``,
+    ``failed``; unknown states are kept as sent)."""
+
+    state: str
+    check_after_secs: float | None = None
+    progress_percent: int | None = None
+    error: ProcessingError | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once polling must stop: succeeded, failed, or an error while in progress."""
+        return self.state in ("succeeded", "failed") or self.error is not None
+
+
+@attrs.frozen(kw_only=True)
+class UploadedMedia:
+    """The media object X returns. Attach it to a Post with ``id`` (not ``media_key``)."""
+
+    id: str
+    media_key: str | None = None
+    size: int | None = None
+    expires_after_secs: int | None = None
+    processing_info: ProcessingInfo | None = None
+    media_type: str | None = None
+    media_category: str | None = None
+    image: Mapping[str, Any] | None = None
+    video: Mapping[str, Any] | None = None
+    # Messages of ``errors`` sent alongside ``data`` in a 2xx answer (non-fatal warnings).
+    warnings: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def state(self) -> str:
+        """``succeeded`` when X reports no processing, else the processing state."""
+        return "succeeded" if self.processing_info is None else self.processing_info.state
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "succeeded"
+
+    def evolve(self, **changes: Any) -> UploadedMedia:
+        return attrs.evolve(self, **changes)
+
+
+@attrs.frozen(kw_only=True)
+class UploadProgress:
+    """A chunk was accepted: ``bytes_sent`` of ``total_bytes`` are with X.
+
+    With concurrent appends, chunks complete out of order; ``bytes_sent`` only grows.
+    """
+
+    media_id: str
+    segment_index: int
+    bytes_sent: int
+    total_bytes: int
+
+    @property
+    def fraction(self) -> float:
+        return self.bytes_sent / self.total_bytes if self.total_bytes else 1.0
+
+
+@attrs.frozen(kw_only=True)
+class ProcessingProgress:
+    """X reported a processing state (after finalize, then after each status check)."""
+
+    media_id: str
+    state: str
+    progress_percent: int | None
+    check_after_secs: float | None
+
+
+MediaEvent: TypeAlias = UploadProgress | ProcessingProgress
+# Called with each event; in the sync client it may be called from the upload's worker threads.
+MediaProgressCallback = Callable[[MediaEvent], object]
+
+
+@attrs.frozen(kw_only=True)
+class XRetryPolicy:
+    """What the X media client retries, and how long it waits.
+
+    Appends and status checks are idempotent (a chunk is keyed by its segment index), so they
+    are retried on connect errors, broken exchanges, 5xx, empty-body 404 from the edge, and
+    429. Initialize is retried only when it provably was not processed (connect error, 429).
+    Finalize is retried after a connect error or 429 only.
+
+    A 429 waits until the exhausted window's reset (``x-rate-limit-reset`` or the 24-hour
+    headers); a reset further away than ``max_rate_limit_wait`` raises ``XRateLimitError``
+    instead. A usage-capped 429 is never retried.
+    """
+
+    max_retries: int = attrs.field(default=5, validator=attrs.validators.ge(0))
+    backoff_initial: float = 0.5
+    backoff_max: float = 16.0
+    max_rate_limit_wait: float = 900.0
+
+    @classmethod
+    def disabled(cls) -> XRetryPolicy:
+        return cls(max_retries=0)
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff for retry number ``attempt`` (1-based)."""
+        ceiling = min(self.backoff_max, self.backoff_initial * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+class SentCounter:
+    """Bytes acknowledged so far; safe to bump from several threads (the sync client's pool)."""
+
+    __slots__ = ("_lock", "total", "value")
+
+    def __init__(self, total: int) -> None:
+        self._lock = threading.Lock()
+        self.total = total
+        self.value = 0
+
+    def add(self, n: int) -> int:
+        with self._lock:
+            self.value += n
+            return self.value

@@ -1,0 +1,299 @@
+"""The X media wire format: auth headers, request bodies, and the one response/error parser.
+
+I/O-free; shared by both halves of the client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from ..errors import ConfigurationError, XAPIError, XRateLimitError, XUsageCappedError
+from ._models import ProcessingError, ProcessingInfo, UploadedMedia
+
+__all__ = [
+    "BearerAuth",
+    "MultipartBody",
+    "RateLimitInfo",
+    "XAuth",
+    "error_from_response",
+    "is_usage_capped",
+    "json_body",
+    "media_from_document",
+    "multipart_prefix",
+    "parse_document",
+    "parse_rate_limit",
+]
+
+
+class XAuth(Protocol):
+    """Supplies the Authorization header for one request.
+
+    ``method`` and ``url`` (with its query) are given so an OAuth 1.0a user-context signer can
+    implement the same protocol: media bodies are JSON or multipart, so no body parameters
+    enter the signature.
+    """
+
+    def headers(self, method: str, url: str) -> Mapping[str, str]: ...
+
+
+class BearerAuth:
+    """OAuth 2.0 user-context bearer token (scope ``media.write``). Never shown in ``repr``."""
+
+    __slots__ = ("_header",)
+
+    def __init__(self, token: str) -> None:
+        if not isinstance(token, str) or not token.strip():
+            raise ConfigurationError("bearer_token must be a non-empty string")
+        if any(c in token for c in "\r\n"):
+            raise ConfigurationError("bearer_token must not contain line breaks")
+        self._header = {"Authorization": f"Bearer {token.strip()}"}
+
+    def headers(self, method: str, url: str) -> Mapping[str, str]:
+        return self._header
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token=<redacted>)"
+
+
+def json_body(document: Mapping[str, Any]) -> bytes:
+    return json.dumps(document, separators=(",", ":")).encode()
+
+
+def _boundary() -> str:
+    return f"oneallpush{secrets.token_hex(12)}"
+
+
+@attrs.frozen
+class MultipartBody:
+    """A hand-built multipart/form-data body: form fields, then one ``media`` part.
+
+    ``content_type`` separates the boundary with ``;`` (X reads a ``,`` as non-multipart);
+    the media part carries no filename (non-ASCII names broke X uploads).
+    """
+
+    content_type: str
+    prefix: bytes
+    suffix: bytes
+
+    def wrap(self, media: bytes) -> bytes:
+        return b"".join((self.prefix, media, self.suffix))
+
+
+def multipart_prefix(fields: Sequence[tuple[str, str]]) -> MultipartBody:
+    boundary = _boundary()
+    parts = []
+    for name, value in fields:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        )
+    parts.append(
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="media"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    return MultipartBody(
+        content_type=f"multipart/form-data; boundary={boundary}",
+        prefix="".join(parts).encode(),
+        suffix=f"\r\n--{boundary}--\r\n".encode(),
+    )
+
+
+# --- responses ---------------------------------------------------------------------------
+
+
+def parse_document(body: bytes) -> Any:
+    """The JSON body, or None when it is empty or not JSON."""
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _messages(document: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    errors = document.get("errors")
+    if isinstance(errors, list):
+        for item in errors:
+            if isinstance(item, Mapping):
+                text = item.get("message") or item.get("detail") or item.get("title")
+                code = item.get("code")
+                if text and code is not None:
+                    found.append(f"{text} (code {code})")
+                elif text:
+                    found.append(str(text))
+            elif isinstance(item, str):
+                found.append(item)
+    single = document.get("error")
+    if isinstance(single, str):
+        found.append(single)
+    return found
+
+
+@attrs.frozen
+class RateLimitInfo:
+    """The rate-limit window that blocks: ``scope`` is ``15min``, ``app-24h`` or ``user-24h``."""
+
+    scope: str
+    limit: int | None
+    remaining: int | None
+    reset: float | None  # unix epoch seconds
+
+    def reset_at(self) -> dt.datetime | None:
+        if self.reset is None:
+            return None
+        return dt.datetime.fromtimestamp(self.reset, tz=dt.timezone.utc)
+
+
+_FAMILIES = (
+    ("15min", "x-rate-limit-"),
+    ("app-24h", "x-app-limit-24hour-"),
+    ("user-24h", "x-user-limit-24hour-"),
+)
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_rate_limit(headers: Mapping[str, str]) -> RateLimitInfo | None:
+    """The exhausted window with the furthest reset (a 24-hour one outlasts the 15-minute one);
+    when none reports ``remaining: 0``, the window with the furthest reset."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    windows = []
+    for scope, prefix in _FAMILIES:
+        limit = _int(lower.get(prefix + "limit"))
+        remaining = _int(lower.get(prefix + "remaining"))
+        reset = _int(lower.get(prefix + "reset"))
+        if limit is None and remaining is None and reset is None:
+            continue
+        windows.append(RateLimitInfo(scope, limit, remaining, None if reset is None else reset))
+    if not windows:
+        return None
+    exhausted = [w for w in windows if w.remaining == 0] or windows
+    return max(exhausted, key=lambda w: w.reset if w.reset is not None else float("-inf"))
+
+
+def is_usage_capped(document: Any) -> bool:
+    if not isinstance(document, Mapping):
+        return False
+    text = (
+        " ".join(str(document.get(k) or "") for k in ("type", "title", "detail")).lower()
+        + " ".join(_messages(document)).lower()
+    )
+    return "usage-capped" in text or "usagecap" in text or "usage cap" in text
+
+
+def error_from_response(
+    status: int, headers: Mapping[str, str], body: bytes, endpoint: str
+) -> XAPIError:
+    """The typed error for an X answer: problem+json, ``errors[]`` (v2 or v1 style), an
+    ``error`` string, or an empty/non-JSON body from the edge (413, 431, 404 in incidents)."""
+    document = parse_document(body)
+    title = detail = type_ = None
+    messages: list[str] = []
+    if isinstance(document, Mapping):
+        title = _str(document.get("title"))
+        detail = _str(document.get("detail"))
+        type_ = _str(document.get("type"))
+        messages = _messages(document)
+    elif body.strip():
+        excerpt = body[:200].decode("utf-8", "replace").strip()
+        detail = f"non-JSON body: {excerpt!r}"
+    else:
+        detail = "empty response body (an edge or CDN answer)"
+        if status in (413, 431):
+            detail += "; the chunk is too large for X's edge: lower chunk_size"
+    kw: dict[str, Any] = {
+        "title": title,
+        "detail": detail,
+        "type": type_,
+        "messages": messages,
+        "endpoint": endpoint,
+    }
+    if status == 429:
+        if is_usage_capped(document):
+            return XUsageCappedError(status, **kw)
+        info = parse_rate_limit(headers)
+        return XRateLimitError(status, reset_at=None if info is None else info.reset_at(), **kw)
+    return XAPIError(status, **kw)
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _processing(value: Any) -> ProcessingInfo | None:
+    if not isinstance(value, Mapping):
+        return None
+    error = value.get("error")
+    perr = None
+    if isinstance(error, Mapping):
+        perr = ProcessingError(
+            code=_opt_int(error.get("code")),
+            name=_str(error.get("name")),
+            message=_str(error.get("message")),
+        )
+    elif error:
+        perr = ProcessingError(message=str(error))
+    check = value.get("check_after_secs")
+    return ProcessingInfo(
+        state=str(value.get("state") or "pending"),
+        check_after_secs=float(check) if isinstance(check, (int, float)) else None,
+        progress_percent=_opt_int(value.get("progress_percent")),
+        error=perr,
+    )
+
+
+def media_from_document(document: Any, *, status: int, endpoint: str) -> UploadedMedia:
+    """The media object from ``{"data": {...}}``, a top-level object, or a v1.1 answer
+    (``media_id_string`` / ``media_id``). A 2xx with ``errors`` and no data raises."""
+    if not isinstance(document, Mapping):
+        raise XAPIError(status, detail="the answer carries no media object", endpoint=endpoint)
+    data = document.get("data", document)
+    ident = None
+    if isinstance(data, Mapping):
+        ident = data.get("id") or data.get("media_id_string") or data.get("media_id")
+    if not isinstance(data, Mapping) or ident is None:
+        messages = _messages(document)
+        raise XAPIError(
+            status,
+            title=_str(document.get("title")),
+            detail=_str(document.get("detail")) or "the answer carries no media id",
+            messages=messages,
+            endpoint=endpoint,
+        )
+    image = data.get("image")
+    video = data.get("video")
+    return UploadedMedia(
+        id=str(ident),
+        media_key=_str(data.get("media_key")),
+        size=_opt_int(data.get("size")),
+        expires_after_secs=_opt_int(data.get("expires_after_secs")),
+        processing_info=_processing(data.get("processing_info")),
+        image=image if isinstance(image, Mapping) else None,
+        video=video if isinstance(video, Mapping) else None,
+        warnings=tuple(_messages(document)) if data is not document else (),
+        raw=document,
+    )

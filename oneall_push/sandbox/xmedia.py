@@ -1,0 +1,768 @@
+"""A local emulator of X API v2 media upload (aiohttp), with X's checks, states and faults.
+
+Routes are absolute (``/2/media/...``): serve :meth:`XMediaSandbox.make_app` on its own, or add
+the routes to a bigger application with :meth:`XMediaSandbox.install`. Uploaded bytes are
+counted and checksummed per segment, never kept, so gigabytes can go through it.
+
+Checks, with X's own wording where it is known: bearer token (401 problem+json; 403 for a token
+without ``media.write``), ``multipart/form-data; boundary=`` with a semicolon (anything else is
+answered as X does: "Requests with bodies must have content-type of application/json."),
+``segment_index`` present and 0-999, finalize with a JSON object body, all bytes present and
+equal to ``total_bytes`` at finalize, segments 0..n-1 without gaps (1-based uploads are named),
+unknown media ids (404 problem+json). Processing (video and GIF categories) moves
+pending -> in_progress -> succeeded or failed, one step per status check; the outcome is set with
+``processing=`` (``succeed``, ``fail``, ``error_in_progress`` (X's trap: an error while the
+state stays in_progress), ``stuck``). Faults (:class:`XFault`) are deterministic: a status (5xx),
+an empty-body status (413, 404), a 429 with ``x-rate-limit-*`` reset headers, a 24-hour 429, or
+a usage-capped 429; ``max_chunk_bytes`` answers 413 with an empty body to larger chunks, like
+X's edge.
+
+Run standalone: ``python -m oneall_push.sandbox.xmedia --port 8788`` (prints ``PORT n``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import json
+import re
+import sys
+import threading
+import time
+import zlib
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+from aiohttp import BodyPartReader, web
+
+from .._xmedia._media_types import CATEGORIES, MAX_TOTAL_BYTES, MEDIA_TYPES, PROCESSED_CATEGORIES
+
+__all__ = ["PROCESSING_OUTCOMES", "XFault", "XMediaSandbox", "XUpload"]
+
+PROBLEM = "https://api.x.com/2/problems/"
+JSON_ONLY = "Requests with bodies must have content-type of application/json."
+NOT_JSON_OBJECT = "Request body must be a JSON object."
+INVALID = "One or more parameters to your request was invalid."
+PROCESSING_OUTCOMES = ("succeed", "fail", "error_in_progress", "stuck")
+ENDPOINTS = ("initialize", "append", "finalize", "status", "upload", "metadata")
+FAULT_KINDS = ("status", "empty", "rate_limit", "rate_limit_24h", "usage_capped")
+_ID = re.compile(r"\A[0-9]{1,19}\Z")
+_FIRST_ID = 1880028106020515840
+
+
+@attrs.define(kw_only=True)
+class XFault:
+    """One injected failure. ``times`` matching requests get it (0: every one).
+
+    ``kind``: ``status`` (problem+json with ``status``), ``empty`` (``status`` with an empty
+    body, as X's edge sends 413/431/404), ``rate_limit`` (429, ``x-rate-limit-reset`` in
+    ``reset_in`` seconds), ``rate_limit_24h`` (429 from the user's 24-hour window, reset in
+    ``reset_in`` seconds), ``usage_capped`` (429 usage-capped problem).
+    """
+
+    endpoint: str = "*"
+    kind: str = "status"
+    status: int = 503
+    times: int = 1
+    segment_index: int | None = None
+    reset_in: float = 1.0
+    hits: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.endpoint != "*" and self.endpoint not in ENDPOINTS:
+            raise ValueError(f"endpoint must be '*' or one of {ENDPOINTS}")
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {FAULT_KINDS}")
+
+    def matches(self, endpoint: str, segment_index: int | None) -> bool:
+        if self.endpoint not in ("*", endpoint):
+            return False
+        if self.segment_index is not None and self.segment_index != segment_index:
+            return False
+        return self.times == 0 or self.hits < self.times
+
+
+@attrs.define(kw_only=True)
+class XUpload:
+    """What the sandbox knows about one media id (no bytes: sizes and CRC-32 per segment)."""
+
+    media_id: str
+    media_key: str
+    media_type: str
+    media_category: str | None
+    total_bytes: int
+    expires_after_secs: int
+    segments: dict[int, tuple[int, int]] = attrs.Factory(dict)
+    finalized: bool = False
+    processing: str | None = None  # outcome, for processed categories
+    polls: int = 0
+    alt_text: str | None = None
+
+    @property
+    def received(self) -> int:
+        return sum(size for size, _ in self.segments.values())
+
+    def crc32(self) -> int:
+        """CRC-32 of the whole file, combined from the segments in order."""
+        crc = 0
+        for index in sorted(self.segments):
+            size, seg = self.segments[index]
+            crc = _crc32_combine(crc, seg, size)
+        return crc
+
+
+def _crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    # zlib's crc32_combine is not exposed by Python; fold crc2 via a zero-extension trick.
+    # crc(A||B) == crc32(B, crc(A)) computed over B's bytes; without B we use the GF(2) method.
+    if len2 == 0:
+        return crc1
+
+    def gf2_times(mat: list[int], vec: int) -> int:
+        total = 0
+        i = 0
+        while vec:
+            if vec & 1:
+                total ^= mat[i]
+            vec >>= 1
+            i += 1
+        return total
+
+    def gf2_square(mat: list[int]) -> list[int]:
+        return [gf2_times(mat, mat[n]) for n in range(32)]
+
+    odd = [0xEDB88320] + [1 << (n - 1) for n in range(1, 32)]
+    even = gf2_square(odd)
+    odd = gf2_square(even)
+    while True:
+        even = gf2_square(odd)
+        if len2 & 1:
+            crc1 = gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = gf2_square(even)
+        if len2 & 1:
+            crc1 = gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
+
+
+def _problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str = "about:blank",
+    messages: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    document: dict[str, Any] = {"title": title, "detail": detail, "type": kind, "status": status}
+    if messages:
+        document["errors"] = [{"message": m} for m in messages]
+    return web.Response(
+        status=status,
+        body=json.dumps(document).encode(),
+        content_type="application/problem+json",
+        headers=headers,
+    )
+
+
+def _invalid(*messages: str) -> web.Response:
+    return _problem(
+        400, "Invalid Request", INVALID, kind=PROBLEM + "invalid-request", messages=messages
+    )
+
+
+def _not_found(media_id: str) -> web.Response:
+    return _problem(
+        404,
+        "Not Found Error",
+        f"Could not find media with id: [{media_id}].",
+        kind=PROBLEM + "resource-not-found",
+    )
+
+
+def _data(document: Mapping[str, Any]) -> web.Response:
+    return web.json_response({"data": dict(document)})
+
+
+async def _drain(request: web.Request) -> None:
+    while await request.content.readany():
+        pass
+
+
+class XMediaSandbox:
+    """State, configuration and routes of the X media emulator.
+
+    Change the configuration between tests with attributes (``processing``, ``check_after_secs``,
+    ``max_chunk_bytes``) or :meth:`add_fault`; :meth:`reset` forgets uploads, faults and counters.
+    """
+
+    def __init__(
+        self,
+        *,
+        tokens: tuple[str, ...] = ("sandbox-x-token",),
+        scopeless_tokens: tuple[str, ...] = ("sandbox-x-token-no-media-write",),
+        processing: str = "succeed",
+        processing_polls: int = 2,
+        check_after_secs: int = 1,
+        expires_after_secs: int = 86400,
+        max_chunk_bytes: int | None = None,
+    ) -> None:
+        self.tokens = tokens
+        self.scopeless_tokens = scopeless_tokens
+        self._defaults = (processing, processing_polls, check_after_secs, max_chunk_bytes)
+        self.expires_after_secs = expires_after_secs
+        self.base_url: str | None = None
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the configuration given to the constructor, with no uploads and no faults."""
+        with self._lock:
+            processing, polls, check_after, max_chunk = self._defaults
+            self.processing = processing
+            self.processing_polls = polls
+            self.check_after_secs = check_after
+            self.max_chunk_bytes = max_chunk
+            self.faults: list[XFault] = []
+            self.uploads: dict[str, XUpload] = {}
+            self.log: deque[tuple[str, str, int]] = deque(maxlen=5000)
+            self.in_flight = 0
+            self.max_in_flight = 0
+            self._next_id = _FIRST_ID
+
+    def add_fault(self, fault: XFault | None = None, **kwargs: Any) -> XFault:
+        """Inject a fault: ``add_fault(endpoint="append", kind="rate_limit", times=2)``."""
+        fault = fault if fault is not None else XFault(**kwargs)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    # --- the application ------------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.install(app)
+        return app
+
+    def install(self, app: web.Application) -> None:
+        """Add the ``/2/media/...`` routes to ``app``."""
+        app.router.add_post("/2/media/upload/initialize", self._initialize)
+        app.router.add_post("/2/media/upload/{media_id}/append", self._append)
+        app.router.add_post("/2/media/upload/{media_id}/finalize", self._finalize)
+        app.router.add_get("/2/media/upload", self._status)
+        app.router.add_post("/2/media/upload", self._one_shot)
+        app.router.add_post("/2/media/metadata", self._metadata)
+
+    # --- shared steps ---------------------------------------------------------------------
+
+    def _auth(self, request: web.Request) -> web.Response | None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token in self.tokens:
+            return None
+        if scheme.lower() == "bearer" and token in self.scopeless_tokens:
+            return _problem(403, "Forbidden", "Forbidden")
+        return _problem(401, "Unauthorized", "Unauthorized")
+
+    def _fault(self, endpoint: str, segment_index: int | None = None) -> web.Response | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(endpoint, segment_index):
+                    fault.hits += 1
+                    break
+            else:
+                return None
+        if fault.kind == "empty":
+            return web.Response(status=fault.status, body=b"")
+        if fault.kind == "status":
+            return _problem(
+                fault.status,
+                "Service Unavailable" if fault.status >= 500 else "Error",
+                f"Fault injected by the oneall-push X media sandbox (HTTP {fault.status}).",
+            )
+        reset = str(int(time.time() + fault.reset_in + 0.999))
+        if fault.kind == "usage_capped":
+            return _problem(
+                429,
+                "UsageCapExceeded",
+                "Usage cap exceeded: Monthly product cap",
+                kind=PROBLEM + "usage-capped",
+            )
+        if fault.kind == "rate_limit_24h":
+            headers = {
+                "x-rate-limit-limit": "1875",
+                "x-rate-limit-remaining": "1800",
+                "x-rate-limit-reset": str(int(time.time() + 60)),
+                "x-user-limit-24hour-limit": "180000",
+                "x-user-limit-24hour-remaining": "0",
+                "x-user-limit-24hour-reset": reset,
+            }
+        else:
+            headers = {
+                "x-rate-limit-limit": "1875",
+                "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": reset,
+            }
+        return _problem(429, "Too Many Requests", "Too Many Requests", headers=headers)
+
+    def _upload(self, media_id: str) -> XUpload | web.Response:
+        if not _ID.match(media_id):
+            return _invalid(f"The `id` query parameter value [{media_id}] is not valid")
+        with self._lock:
+            upload = self.uploads.get(media_id)
+        return upload if upload is not None else _not_found(media_id)
+
+    async def _json_object(self, request: web.Request) -> dict[str, Any] | web.Response:
+        if request.content_type != "application/json":
+            await _drain(request)
+            return _invalid(JSON_ONLY)
+        raw = await request.read()
+        try:
+            document = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            return _invalid("Request body is not valid JSON.")
+        if not isinstance(document, dict):
+            return _invalid(NOT_JSON_OBJECT)
+        return document
+
+    def _new_upload(
+        self, media_type: str, category: str | None, total: int, *, finalized: bool = False
+    ) -> XUpload:
+        with self._lock:
+            media_id = str(self._next_id)
+            self._next_id += 1
+            prefix = {"amplify_video": "13", "tweet_video": "7", "dm_video": "7"}.get(
+                category or "", "16" if media_type == "image/gif" else "3"
+            )
+            upload = XUpload(
+                media_id=media_id,
+                media_key=f"{prefix}_{media_id}",
+                media_type=media_type,
+                media_category=category,
+                total_bytes=total,
+                expires_after_secs=self.expires_after_secs,
+                finalized=finalized,
+            )
+            self.uploads[media_id] = upload
+        return upload
+
+    def _media(self, upload: XUpload) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": upload.media_id,
+            "media_key": upload.media_key,
+            "expires_after_secs": upload.expires_after_secs,
+        }
+        if upload.finalized:
+            data["size"] = upload.received
+            if upload.media_type.startswith("image/"):
+                data["image"] = {"image_type": upload.media_type}
+            elif upload.media_type.startswith("video/"):
+                data["video"] = {"video_type": upload.media_type}
+        info = self._processing_info(upload)
+        if info is not None:
+            data["processing_info"] = info
+        return data
+
+    def _processing_info(self, upload: XUpload) -> dict[str, Any] | None:
+        if upload.processing is None:
+            return None
+        step, total = upload.polls, max(1, self.processing_polls)
+        if step == 0:
+            return {"state": "pending", "check_after_secs": self.check_after_secs}
+        if upload.processing == "stuck" or step < total:
+            percent = 10 if upload.processing == "stuck" else step * 100 // (total + 1)
+            return {
+                "state": "in_progress",
+                "check_after_secs": self.check_after_secs,
+                "progress_percent": percent,
+            }
+        if upload.processing == "fail":
+            return {
+                "state": "failed",
+                "progress_percent": 100,
+                "error": {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"},
+            }
+        if upload.processing == "error_in_progress":
+            return {
+                "state": "in_progress",
+                "check_after_secs": self.check_after_secs,
+                "progress_percent": 99,
+                "error": {
+                    "code": 3,
+                    "name": "UnsupportedMedia",
+                    "message": "Duration exceeds max duration of 2.minutes+20.seconds",
+                },
+            }
+        return {"state": "succeeded", "progress_percent": 100}
+
+    # --- handlers -------------------------------------------------------------------------
+
+    async def _initialize(self, request: web.Request) -> web.StreamResponse:
+        self.log.append(("POST", request.path, -1))
+        failure = self._fault("initialize") or self._auth(request)
+        if failure is not None:
+            await _drain(request)
+            return failure
+        document = await self._json_object(request)
+        if isinstance(document, web.Response):
+            return document
+        media_type = document.get("media_type")
+        total = document.get("total_bytes")
+        category = document.get("media_category")
+        problems = []
+        if media_type not in MEDIA_TYPES:
+            problems.append(f"media_type must be one of {sorted(MEDIA_TYPES)}")
+        if (
+            not isinstance(total, int)
+            or isinstance(total, bool)
+            or not 0 <= total <= MAX_TOTAL_BYTES
+        ):
+            problems.append(f"total_bytes must be an integer from 0 to {MAX_TOTAL_BYTES}")
+        if category is not None and category not in CATEGORIES:
+            problems.append(f"media_category must be one of {sorted(CATEGORIES)}")
+        owners = document.get("additional_owners", [])
+        if not isinstance(owners, list) or not all(
+            isinstance(o, str) and _ID.match(o) for o in owners
+        ):
+            problems.append("additional_owners must be an array of user id strings")
+        if "shared" in document and not isinstance(document["shared"], bool):
+            problems.append("shared must be a boolean")
+        if problems:
+            return _invalid(*problems)
+        assert isinstance(media_type, str) and isinstance(total, int)
+        upload = self._new_upload(media_type, category, total)
+        return _data(self._media(upload))
+
+    async def _append(self, request: web.Request) -> web.StreamResponse:
+        media_id = request.match_info["media_id"]
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._append_inner(request, media_id)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def _append_inner(self, request: web.Request, media_id: str) -> web.StreamResponse:
+        failure = self._auth(request)
+        if failure is not None:
+            await _drain(request)
+            return failure
+        upload = self._upload(media_id)
+        if isinstance(upload, web.Response):
+            await _drain(request)
+            return upload
+        parsed = await self._read_append(request)
+        if isinstance(parsed, web.Response):
+            return parsed
+        segment, size, crc, too_large = parsed
+        self.log.append(("POST", request.path, segment if segment is not None else -1))
+        fault = self._fault("append", segment)
+        if fault is not None:
+            return fault
+        if too_large:
+            return web.Response(status=413, body=b"")
+        if segment is None:
+            return _invalid("segment_index is required")
+        if not 0 <= segment <= 999:
+            return _invalid("segment_index must be an integer from 0 to 999")
+        if size is None:
+            return _invalid("media is required")
+        if upload.finalized:
+            return _invalid(f"Media id {media_id} is already finalized")
+        with self._lock:
+            upload.segments[segment] = (size, crc)
+        return _data({"expires_at": int(time.time()) + upload.expires_after_secs})
+
+    async def _read_append(
+        self, request: web.Request
+    ) -> tuple[int | None, int | None, int, bool] | web.Response:
+        """(segment_index, media size, CRC-32, larger than max_chunk_bytes) of an append."""
+        raw_type = request.headers.get("Content-Type", "")
+        kind, _, params = raw_type.partition(";")
+        kind = kind.strip().lower()
+        if kind == "application/json":
+            document = await self._json_object(request)
+            if isinstance(document, web.Response):
+                return document
+            seg = document.get("segment_index")
+            media = document.get("media")
+            data = None
+            if isinstance(media, str):
+                try:
+                    data = base64.b64decode(media, validate=True)
+                except (binascii.Error, ValueError):
+                    return _invalid("media must be base64")
+            json_segment = _int_or_none(seg)
+            if seg is not None and json_segment is None:
+                return _invalid("segment_index must be an integer from 0 to 999")
+            json_size = None if data is None else len(data)
+            limit = self.max_chunk_bytes
+            big = bool(limit is not None and json_size is not None and json_size > limit)
+            return json_segment, json_size, zlib.crc32(data or b""), big
+        boundary_ok = kind == "multipart/form-data" and any(
+            p.strip().lower().startswith("boundary=") and len(p.strip()) > 9
+            for p in params.split(";")
+        )
+        if not boundary_ok:
+            await _drain(request)
+            return _invalid(JSON_ONLY)
+        reader = await request.multipart()
+        segment: int | None = None
+        seg_text: str | None = None
+        size: int | None = None
+        crc = 0
+        limit = self.max_chunk_bytes
+        while True:
+            part = await reader.next()
+            if part is None:
+                break
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "segment_index":
+                seg_text = (await part.read(decode=False)).decode("ascii", "replace").strip()
+            elif part.name == "media":
+                size = 0
+                while True:
+                    chunk = await part.read_chunk(1024 * 1024)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    crc = zlib.crc32(chunk, crc)
+            else:
+                while await part.read_chunk(1024 * 1024):
+                    pass
+        if seg_text is not None:
+            segment = _int_or_none(seg_text)
+            if segment is None:
+                return _invalid("segment_index must be an integer from 0 to 999")
+        too_large = limit is not None and size is not None and size > limit
+        return segment, size, crc, too_large
+
+    async def _finalize(self, request: web.Request) -> web.StreamResponse:
+        media_id = request.match_info["media_id"]
+        self.log.append(("POST", request.path, -1))
+        failure = self._fault("finalize") or self._auth(request)
+        if failure is not None:
+            await _drain(request)
+            return failure
+        upload = self._upload(media_id)
+        if isinstance(upload, web.Response):
+            await _drain(request)
+            return upload
+        document = await self._json_object(request)
+        if isinstance(document, web.Response):
+            return document
+        if not upload.finalized:
+            problem = self._completeness(upload)
+            if problem is not None:
+                return _invalid(problem)
+            with self._lock:
+                upload.finalized = True
+                if upload.media_category in PROCESSED_CATEGORIES:
+                    upload.processing = self.processing
+        return _data(self._media(upload))
+
+    def _completeness(self, upload: XUpload) -> str | None:
+        indexes = sorted(upload.segments)
+        received = upload.received
+        if indexes and 0 not in indexes:
+            return (
+                f"segment 0 was never received (segments {indexes[0]}..{indexes[-1]} were): "
+                "segment_index starts at 0"
+            )
+        if indexes and indexes[-1] != len(indexes) - 1:
+            missing = sorted(set(range(indexes[-1] + 1)) - set(indexes))
+            return f"segments missing before finalize: {missing[:20]}"
+        if received < upload.total_bytes:
+            return (
+                f"Finalize called before all bytes were uploaded: received {received} of "
+                f"total_bytes {upload.total_bytes}"
+            )
+        if received > upload.total_bytes:
+            return f"File size mismatch: received {received} bytes, total_bytes is {upload.total_bytes}"
+        return None
+
+    async def _status(self, request: web.Request) -> web.StreamResponse:
+        self.log.append(("GET", request.path, -1))
+        failure = self._fault("status") or self._auth(request)
+        if failure is not None:
+            return failure
+        media_id = request.query.get("media_id")
+        command = request.query.get("command", "STATUS")
+        if media_id is None:
+            return _invalid("The `media_id` query parameter can not be empty")
+        if command != "STATUS":
+            return _invalid(f"command must be STATUS on GET, got {command}")
+        upload = self._upload(media_id)
+        if isinstance(upload, web.Response):
+            return upload
+        if not upload.finalized:
+            return _invalid(f"Media id {media_id} has not been finalized")
+        with self._lock:
+            if upload.processing is not None:
+                upload.polls += 1
+        return _data(self._media(upload))
+
+    async def _one_shot(self, request: web.Request) -> web.StreamResponse:
+        self.log.append(("POST", request.path, -1))
+        failure = self._fault("upload") or self._auth(request)
+        if failure is not None:
+            await _drain(request)
+            return failure
+        if "media_category" in request.query:
+            await _drain(request)
+            return _invalid("media_category must be sent in the request body, not the query")
+        kind, _, params = request.headers.get("Content-Type", "").partition(";")
+        if kind.strip().lower() != "multipart/form-data" or "boundary=" not in params:
+            await _drain(request)
+            return _invalid(JSON_ONLY)
+        reader = await request.multipart()
+        fields: dict[str, str] = {}
+        size: int | None = None
+        while True:
+            part = await reader.next()
+            if part is None:
+                break
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "media":
+                size = 0
+                while chunk := await part.read_chunk(1024 * 1024):
+                    size += len(chunk)
+            elif part.name:
+                fields[part.name] = (await part.read(decode=False)).decode("utf-8", "replace")
+        category = fields.get("media_category")
+        media_type = fields.get("media_type", "image/jpeg")
+        if size is None or category is None:
+            return _invalid("media and media_category are required")
+        if category not in CATEGORIES or media_type not in MEDIA_TYPES:
+            return _invalid("media_category or media_type is not valid")
+        upload = self._new_upload(media_type, category, size, finalized=True)
+        with self._lock:
+            upload.segments[0] = (size, 0)
+        return _data(self._media(upload))
+
+    async def _metadata(self, request: web.Request) -> web.StreamResponse:
+        self.log.append(("POST", request.path, -1))
+        failure = self._fault("metadata") or self._auth(request)
+        if failure is not None:
+            await _drain(request)
+            return failure
+        document = await self._json_object(request)
+        if isinstance(document, web.Response):
+            return document
+        media_id = document.get("id")
+        metadata = document.get("metadata")
+        if not isinstance(media_id, str) or not isinstance(metadata, dict):
+            return _invalid("id (string) and metadata (object) are required")
+        upload = self._upload(media_id)
+        if isinstance(upload, web.Response):
+            return upload
+        alt = metadata.get("alt_text")
+        if alt is not None:
+            text = alt.get("text") if isinstance(alt, dict) else None
+            if not isinstance(text, str) or not 1 <= len(text) <= 1000:
+                return _invalid("metadata.alt_text.text must be 1 to 1000 characters")
+            upload.alt_text = text
+        return _data({"id": media_id, "associated_metadata": metadata})
+
+    # --- serving --------------------------------------------------------------------------
+
+    @contextmanager
+    def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+        """Serve on a loopback port from a background thread with its own loop; yields the
+        base URL (also in ``base_url``)."""
+        ready = threading.Event()
+        stop: list[asyncio.Event] = []
+        failure: list[BaseException] = []
+        loop_box: list[asyncio.AbstractEventLoop] = []
+
+        async def main() -> None:
+            stop.append(asyncio.Event())
+            loop_box.append(asyncio.get_running_loop())
+            try:
+                runner = await _start(self, host, port)
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            try:
+                await stop[0].wait()
+            finally:
+                await runner.cleanup()
+
+        thread = threading.Thread(
+            target=lambda: asyncio.run(main()), name="x-media-sandbox", daemon=True
+        )
+        thread.start()
+        if not ready.wait(30) or failure:
+            raise RuntimeError(f"the X media sandbox did not start: {failure[:1]}")
+        try:
+            assert self.base_url is not None
+            yield self.base_url
+        finally:
+            loop_box[0].call_soon_threadsafe(stop[0].set)
+            thread.join(30)
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,6}", value.strip()):
+        return int(value)
+    return None
+
+
+async def _start(sandbox: XMediaSandbox, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(
+        sandbox.make_app(), handle_signals=False, access_log=None, shutdown_timeout=0.5
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    assert server is not None
+    sockname = server.sockets[0].getsockname()  # type: ignore[attr-defined]
+    sandbox.base_url = f"http://{sockname[0]}:{sockname[1]}"
+    return runner
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="X API v2 media upload sandbox")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8788)
+    parser.add_argument("--token", default="sandbox-x-token")
+    parser.add_argument("--max-chunk-bytes", type=int, default=None)
+    args = parser.parse_args(argv)
+    sandbox = XMediaSandbox(tokens=(args.token,), max_chunk_bytes=args.max_chunk_bytes)
+
+    async def serve() -> None:
+        runner = await _start(sandbox, args.host, args.port)
+        print(f"PORT {sandbox.base_url.rsplit(':', 1)[1] if sandbox.base_url else 0}", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""X API v2 media upload: the async and sync clients, their results, events and settings.
+
+::
+
+    from oneall_push.xmedia import AsyncXMedia, SyncXMedia
+
+    async with AsyncXMedia(bearer_token=USER_TOKEN) as x:
+        media = await x.upload("clip.mp4", progress=print)
+    with SyncXMedia(bearer_token=USER_TOKEN) as x:
+        media = x.upload("photo.jpg", alt_text="A dancing cat")
+    # POST /2/tweets {"media": {"media_ids": [media.id]}}
+"""
+
+from ._async.xmedia import DEFAULT_MAX_CONCURRENCY, AsyncXMedia
+from ._sync.xmedia import SyncXMedia
+from ._xmedia import (
+    CATEGORIES,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_CHUNK_SIZE,
+    MEDIA_TYPES,
+    AsyncMediaSource,
+    BearerAuth,
+    MediaEvent,
+    MediaProgressCallback,
+    ProcessingError,
+    ProcessingInfo,
+    ProcessingProgress,
+    RateLimitInfo,
+    SyncMediaSource,
+    UploadedMedia,
+    UploadProgress,
+    XAuth,
+    XRetryPolicy,
+    infer_category,
+    parse_rate_limit,
+    sniff_media_type,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_MAX_CHUNK_SIZE",
+    "DEFAULT_MAX_CONCURRENCY",
+    "MEDIA_TYPES",
+    "AsyncMediaSource",
+    "AsyncXMedia",
+    "BearerAuth",
+    "MediaEvent",
+    "MediaProgressCallback",
+    "ProcessingError",
+    "ProcessingInfo",
+    "ProcessingProgress",
+    "RateLimitInfo",
+    "SyncMediaSource",
+    "SyncXMedia",
+    "UploadProgress",
+    "UploadedMedia",
+    "XAuth",
+    "XRetryPolicy",
+    "infer_category",
+    "parse_rate_limit",
+    "sniff_media_type",
+]

@@ -1,0 +1,670 @@
+"""X media upload end to end: the client against the X media sandbox (loopback) and the mock
+transport. Written once; the sync twin is generated."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oneall_push._backends import AsyncBackend
+from oneall_push._transport import (
+    AsyncHttpTransport,
+    AsyncMockTransport,
+    Request,
+    Response,
+    Timeout,
+)
+from oneall_push.errors import (
+    ConnectError,
+    MediaProcessingError,
+    MediaProcessingTimeoutError,
+    OutcomeUnknownError,
+    RequestValidationError,
+    XAPIError,
+    XRateLimitError,
+    XUsageCappedError,
+)
+from oneall_push.sandbox.xmedia import XMediaSandbox
+from oneall_push.xmedia import (
+    AsyncXMedia,
+    MediaEvent,
+    ProcessingProgress,
+    UploadProgress,
+    XRetryPolicy,
+)
+from tests.xmedia_tokens import X_TOKEN, X_TOKEN_NO_SCOPE
+
+# The lead may move this line to tests/conftest.py; then delete it here.
+pytest_plugins = ["tests.xmedia_fixtures"]
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+FAST_RETRY = XRetryPolicy(backoff_initial=0.001, backoff_max=0.005)
+
+XFactory = Callable[..., AsyncXMedia]
+
+
+def video_bytes(size: int) -> bytes:
+    return MP4_HEAD + os.urandom(size - len(MP4_HEAD))
+
+
+@pytest.fixture
+async def make_x(x_sandbox: XMediaSandbox) -> AsyncIterator[XFactory]:
+    """Clients aimed at the sandbox (or at the mock transport with ``transport=``)."""
+    made: list[AsyncXMedia] = []
+
+    def make(**kwargs: Any) -> AsyncXMedia:
+        kwargs.setdefault("bearer_token", X_TOKEN)
+        kwargs.setdefault("base_url", x_sandbox.base_url)
+        kwargs.setdefault("retry", FAST_RETRY)
+        kwargs.setdefault("min_poll_interval", 0.001)
+        kwargs.setdefault("chunk_size", 64 * 1024)
+        client = AsyncXMedia(**kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        await client.close()
+
+
+def uploaded_crc(sandbox: XMediaSandbox, media_id: str) -> int:
+    return sandbox.uploads[media_id].crc32()
+
+
+# --- success -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["bytes", "path", "file", "iterator"])
+async def test_upload_every_source_kind(
+    kind: str, make_x: XFactory, x_sandbox: XMediaSandbox, tmp_path: Path
+) -> None:
+    data = video_bytes(300_001)
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(data)
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 7_000):
+            yield data[start : start + 7_000]
+
+    x = make_x()
+    if kind == "bytes":
+        media = await x.upload(data)
+    elif kind == "path":
+        media = await x.upload(path)
+    elif kind == "file":
+        with path.open("rb") as fh:
+            media = await x.upload(fh)
+    else:
+        media = await x.upload(pieces(), total_bytes=len(data))
+    upload = x_sandbox.uploads[media.id]
+    assert upload.received == len(data)
+    assert len(upload.segments) == 5  # 64 KiB chunks
+    assert uploaded_crc(x_sandbox, media.id) == zlib.crc32(data)
+    assert upload.media_type == "video/mp4"
+    assert upload.media_category == "tweet_video"
+    assert media.ready and media.state == "succeeded"
+    assert media.media_key == f"7_{media.id}"
+    assert media.size == len(data)
+    assert media.expires_after_secs == 86400
+
+
+async def test_image_needs_no_processing_and_gets_alt_text(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    data = PNG_HEAD + os.urandom(5000)
+    media = await make_x().upload(data, alt_text="A dancing cat")
+    assert media.processing_info is None and media.ready
+    assert media.media_type == "image/png" and media.media_category == "tweet_image"
+    assert x_sandbox.uploads[media.id].alt_text == "A dancing cat"
+    assert not any(method == "GET" for method, _, _ in x_sandbox.log)
+
+
+async def test_simple_upload_one_shot(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    media = await make_x().simple_upload(PNG_HEAD + b"\x00" * 100, target="dm")
+    upload = x_sandbox.uploads[media.id]
+    assert upload.media_category == "dm_image"
+    assert upload.received == len(PNG_HEAD) + 100
+    assert media.image == {"image_type": "image/png"}
+
+
+async def test_dm_and_amplify_targets(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x = make_x()
+    dm = await x.upload(video_bytes(1000), target="dm")
+    amplify = await x.upload(video_bytes(1000), target="amplify")
+    assert x_sandbox.uploads[dm.id].media_category == "dm_video"
+    assert amplify.media_category == "amplify_video"
+    assert amplify.media_key == f"13_{amplify.id}"
+
+
+async def test_progress_events(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    data = video_bytes(1_000_000)
+    events: list[MediaEvent] = []
+    media = await make_x(max_concurrency=3).upload(data, progress=events.append)
+    uploads = [e for e in events if isinstance(e, UploadProgress)]
+    processing = [e for e in events if isinstance(e, ProcessingProgress)]
+    assert len(uploads) == 16
+    sent = [e.bytes_sent for e in uploads]
+    assert sent == sorted(sent) and sent[-1] == len(data)
+    assert uploads[-1].fraction == 1.0
+    assert sorted(e.segment_index for e in uploads) == list(range(16))
+    assert events.index(uploads[-1]) < events.index(processing[0])
+    assert [e.state for e in processing] == ["pending", "in_progress", "succeeded"]
+    assert processing[-1].progress_percent == 100
+    assert all(e.media_id == media.id for e in events)
+
+
+async def test_appends_run_with_bounded_concurrency(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    data = video_bytes(4 * 1024 * 1024)
+    media = await make_x(max_concurrency=2, chunk_size=256 * 1024).upload(data)
+    assert x_sandbox.max_in_flight <= 2
+    assert uploaded_crc(x_sandbox, media.id) == zlib.crc32(data)
+
+
+async def test_sequential_appends_are_in_order(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    await make_x(max_concurrency=1).upload(video_bytes(200_000))
+    segments = [seg for _, path, seg in x_sandbox.log if path.endswith("/append")]
+    assert segments == [0, 1, 2, 3]
+
+
+# --- input refused before anything is sent -------------------------------------------------
+
+
+async def test_unknown_content_is_refused_before_sending(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        await make_x().upload(b"just some text that is no media" * 10)
+    assert info.value.field == "media_type"
+    assert not x_sandbox.log
+
+
+async def test_extension_is_used_when_content_says_nothing(
+    make_x: XFactory, x_sandbox: XMediaSandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "movie.mov"
+    path.write_bytes(b"\x00" * 5000)
+    media = await make_x().upload(path)
+    assert x_sandbox.uploads[media.id].media_type == "video/quicktime"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"media_type": "application/octet-stream"}, "media_type"),
+        ({"media_category": "tweet_movie"}, "media_category"),
+        ({"target": "story"}, "target"),
+        ({"total_bytes": 5}, "total_bytes"),
+        ({"alt_text": "x" * 1001}, "alt_text"),
+        ({"additional_owners": ["alice"]}, "additional_owners"),
+    ],
+)
+async def test_bad_arguments_are_refused_before_sending(
+    kwargs: dict[str, Any], field: str, make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        await make_x().upload(video_bytes(1000), **kwargs)
+    assert info.value.field == field
+    assert not x_sandbox.log
+
+
+async def test_chunks_beyond_max_chunk_size_are_refused(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    x = make_x(chunk_size=100, max_chunk_size=100)
+    with pytest.raises(RequestValidationError) as info:
+        await x.upload(video_bytes(100_001))
+    assert info.value.field == "chunk_size"
+    assert "1000 segments" in str(info.value) and "max_chunk_size=100" in str(info.value)
+    assert not x_sandbox.log
+
+
+async def test_iterator_needs_total_bytes(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        yield video_bytes(1000)
+
+    with pytest.raises(RequestValidationError) as info:
+        await make_x().upload(pieces())
+    assert info.value.field == "total_bytes"
+    assert not x_sandbox.log
+
+
+@pytest.mark.parametrize(("declared", "rule"), [(2000, "ended after"), (500, "more than")])
+async def test_iterator_of_the_wrong_size(
+    declared: int, rule: str, make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        yield video_bytes(1000)
+
+    with pytest.raises(RequestValidationError, match=rule):
+        await make_x().upload(pieces(), total_bytes=declared)
+
+
+async def test_missing_file(make_x: XFactory, tmp_path: Path) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        await make_x().upload(tmp_path / "nope.mp4")
+    assert info.value.field == "source"
+
+
+# --- processing ----------------------------------------------------------------------------
+
+
+async def test_processing_failure_is_typed(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x_sandbox.processing = "fail"
+    with pytest.raises(MediaProcessingError) as info:
+        await make_x().upload(video_bytes(1000))
+    err = info.value
+    assert (err.code, err.name, err.message) == (1, "InvalidMedia", "Unsupported video format")
+    assert err.media_id in x_sandbox.uploads
+
+
+async def test_error_while_in_progress_stops_polling(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    x_sandbox.processing = "error_in_progress"
+    with pytest.raises(MediaProcessingError) as info:
+        await make_x().upload(video_bytes(1000))
+    assert info.value.name == "UnsupportedMedia"
+    upload = x_sandbox.uploads[info.value.media_id]
+    assert upload.polls == x_sandbox.processing_polls  # stopped at the first error
+
+
+async def test_processing_deadline(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x_sandbox.processing = "stuck"
+    with pytest.raises(MediaProcessingTimeoutError) as info:
+        await make_x(min_poll_interval=0.02).upload(video_bytes(1000), processing_deadline=0.2)
+    assert info.value.last_state == "in_progress"
+    assert info.value.deadline == 0.2
+    assert isinstance(info.value, TimeoutError)
+
+
+async def test_no_wait_returns_pending_media(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x = make_x()
+    media = await x.upload(video_bytes(1000), wait=False)
+    assert media.state == "pending" and not media.ready
+    done = await x.wait_for_processing(media)
+    assert done.ready and done.media_type == "video/mp4"
+
+
+# --- X's checks, faults and retries --------------------------------------------------------
+
+
+async def test_append_retried_after_5xx(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    fault = x_sandbox.add_fault(endpoint="append", status=503, times=2, segment_index=1)
+    data = video_bytes(200_000)
+    media = await make_x().upload(data)
+    assert fault.hits == 2
+    assert uploaded_crc(x_sandbox, media.id) == zlib.crc32(data)
+
+
+async def test_append_retried_after_429_until_reset(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    fault = x_sandbox.add_fault(endpoint="append", kind="rate_limit", reset_in=0.0)
+    media = await make_x().upload(video_bytes(200_000))
+    assert fault.hits == 1 and x_sandbox.uploads[media.id].received == 200_000
+
+
+async def test_usage_capped_429_is_not_retried(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    fault = x_sandbox.add_fault(endpoint="append", kind="usage_capped", times=0)
+    with pytest.raises(XUsageCappedError) as info:
+        await make_x(max_concurrency=1).upload(video_bytes(1000))
+    assert fault.hits == 1
+    assert info.value.status == 429 and "usage-capped" in (info.value.type or "")
+
+
+async def test_24_hour_limit_far_away_raises_with_reset(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    fault = x_sandbox.add_fault(endpoint="append", kind="rate_limit_24h", reset_in=3600)
+    with pytest.raises(XRateLimitError) as info:
+        await make_x(max_concurrency=1).upload(video_bytes(1000))
+    assert fault.hits == 1
+    assert info.value.reset_at is not None
+
+
+async def test_edge_413_for_large_chunks(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x_sandbox.max_chunk_bytes = 32 * 1024
+    with pytest.raises(XAPIError) as info:
+        await make_x(max_concurrency=1).upload(video_bytes(100_000))
+    assert info.value.status == 413
+    assert "lower chunk_size" in str(info.value)
+
+
+async def test_initialize_is_not_retried_on_5xx(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    fault = x_sandbox.add_fault(endpoint="initialize", status=503, times=0)
+    with pytest.raises(XAPIError) as info:
+        await make_x().upload(video_bytes(1000))
+    assert info.value.status == 503 and fault.hits == 1
+    assert not x_sandbox.uploads
+
+
+async def test_initialize_is_retried_on_429(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    fault = x_sandbox.add_fault(endpoint="initialize", kind="rate_limit", reset_in=0.0)
+    media = await make_x().upload(video_bytes(1000))
+    assert fault.hits == 1 and len(x_sandbox.uploads) == 1 and media.ready
+
+
+async def test_status_retried_after_empty_404(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    fault = x_sandbox.add_fault(endpoint="status", kind="empty", status=404)
+    media = await make_x().upload(video_bytes(1000))
+    assert fault.hits == 1 and media.ready
+
+
+async def test_bad_token_401_and_missing_scope_403(make_x: XFactory) -> None:
+    with pytest.raises(XAPIError) as info:
+        await make_x(bearer_token="x-SECRET-wrong").upload(video_bytes(1000))
+    assert info.value.status == 401 and info.value.title == "Unauthorized"
+    with pytest.raises(XAPIError) as info:
+        await make_x(bearer_token=X_TOKEN_NO_SCOPE).upload(video_bytes(1000))
+    assert info.value.status == 403
+
+
+async def test_sandbox_low_level_checks(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x = make_x()
+    session = await x.initialize(media_type="video/mp4", total_bytes=20)
+    # 1-based segments are named at finalize.
+    await x.append(session.id, 1, b"a" * 10)
+    await x.append(session.id, 2, b"b" * 10)
+    with pytest.raises(XAPIError) as info:
+        await x.finalize(session.id)
+    assert info.value.status == 400
+    assert any("segment_index starts at 0" in m for m in info.value.messages)
+    # Finalize before all bytes.
+    other = await x.initialize(media_type="video/mp4", total_bytes=20, media_category="tweet_video")
+    await x.append(other.id, 0, b"a" * 10)
+    with pytest.raises(XAPIError) as info:
+        await x.finalize(other.id)
+    assert any("before all bytes" in m for m in info.value.messages)
+    # Too many bytes.
+    await x.append(other.id, 1, b"b" * 11)
+    with pytest.raises(XAPIError) as info:
+        await x.finalize(other.id)
+    assert any("mismatch" in m for m in info.value.messages)
+    # Unknown media id.
+    with pytest.raises(XAPIError) as info:
+        await x.status("1234")
+    assert info.value.status == 404 and info.value.type is not None
+    assert "resource-not-found" in info.value.type
+    with pytest.raises(RequestValidationError):
+        await x.append(other.id, 1000, b"x")
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data, boundary=abc",
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ],
+)
+async def test_sandbox_rejects_bad_append_content_type(
+    content_type: str, make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    session = await make_x().initialize(media_type="video/mp4", total_bytes=10)
+    transport = AsyncHttpTransport()
+    try:
+        response = await transport.send(
+            Request(
+                "POST",
+                f"{x_sandbox.base_url}/2/media/upload/{session.id}/append",
+                headers={"Authorization": f"Bearer {X_TOKEN}", "Content-Type": content_type},
+                body=b"--abc\r\n\r\n--abc--\r\n",
+                timeout=Timeout(),
+            )
+        )
+    finally:
+        await transport.close()
+    assert response.status == 400
+    document = json.loads(response.body)
+    assert document["errors"][0]["message"] == (
+        "Requests with bodies must have content-type of application/json."
+    )
+
+
+async def test_sandbox_requires_segment_index_and_json_finalize(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    session = await make_x().initialize(media_type="video/mp4", total_bytes=10)
+    transport = AsyncHttpTransport()
+    base = f"{x_sandbox.base_url}/2/media/upload/{session.id}"
+    auth = {"Authorization": f"Bearer {X_TOKEN}"}
+    body = (
+        b'--b1\r\nContent-Disposition: form-data; name="media"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n0123456789\r\n--b1--\r\n"
+    )
+    try:
+        missing = await transport.send(
+            Request(
+                "POST",
+                base + "/append",
+                headers={**auth, "Content-Type": "multipart/form-data; boundary=b1"},
+                body=body,
+            )
+        )
+        bodiless = await transport.send(Request("POST", base + "/finalize", headers=auth))
+    finally:
+        await transport.close()
+    assert missing.status == 400
+    assert json.loads(missing.body)["errors"][0]["message"] == "segment_index is required"
+    assert bodiless.status == 400
+    assert "application/json" in json.loads(bodiless.body)["errors"][0]["message"]
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+
+async def test_token_never_leaks(
+    make_x: XFactory, x_sandbox: XMediaSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    x_sandbox.add_fault(endpoint="append", status=500, times=0)
+    x = make_x(retry=XRetryPolicy(max_retries=1, backoff_initial=0.001, backoff_max=0.001))
+    with pytest.raises(XAPIError) as info:
+        await x.upload(video_bytes(1000))
+    for text in (repr(x), str(x), str(info.value), repr(info.value), caplog.text):
+        assert X_TOKEN not in text
+    assert "redacted" in repr(x)
+    with pytest.raises(XAPIError) as info:
+        await make_x(bearer_token="x-SECRET-wrong").status("1")
+    assert "x-SECRET-wrong" not in str(info.value) + repr(info.value) + caplog.text
+
+
+# --- the mock transport: exact waits and retries -------------------------------------------
+
+
+class AsyncFakeClock(AsyncBackend):
+    """Sleeping takes no time; monotonic and wall clocks advance by what was slept."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def wall_clock(self) -> float:
+        return 1_700_000_000.0 + self.now
+
+
+def answer(status: int = 200, document: Any = None, **headers: str) -> Response:
+    body = b"" if document is None else json.dumps(document).encode()
+    return Response(status=status, headers=headers, body=body)
+
+
+MEDIA = {"id": "42", "media_key": "7_42", "expires_after_secs": 86400}
+
+
+def processing(state: str, check: float | None = None, **extra: Any) -> Response:
+    info: dict[str, Any] = {"state": state, **extra}
+    if check is not None:
+        info["check_after_secs"] = check
+    return answer(document={"data": {**MEDIA, "processing_info": info}})
+
+
+Script = dict[str, list["Response | BaseException"]]
+
+
+def script_handler(script: Script) -> Callable[[Request], Response | BaseException]:
+    def handle(request: Request) -> Response | BaseException:
+        queue = script[request.endpoint or ""]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return handle
+
+
+def mock_client(script: Script, clock: AsyncFakeClock, **kwargs: Any) -> AsyncXMedia:
+    kwargs.setdefault("retry", XRetryPolicy())
+    return AsyncXMedia(
+        bearer_token=X_TOKEN,
+        transport=AsyncMockTransport(script_handler(script)),
+        backend=clock,
+        **kwargs,
+    )
+
+
+async def test_polling_waits_check_after_secs_at_least_one_second() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(204)],
+        "media.finalize": [processing("pending", 5)],
+        "media.status": [
+            processing("in_progress", 0, progress_percent=40),
+            processing("in_progress"),
+            processing("succeeded", progress_percent=100),
+        ],
+    }
+    async with mock_client(script, clock) as x:
+        media = await x.upload(video_bytes(1000))
+    assert clock.slept == [5, 1, 1]
+    assert media.ready and media.id == "42"
+
+
+async def test_deadline_with_a_fake_clock() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(200, {"data": {"expires_at": 1}})],
+        "media.finalize": [processing("pending", 3)],
+        "media.status": [processing("in_progress", 3, progress_percent=10)],
+    }
+    x = mock_client(script, clock, processing_deadline=10)
+    with pytest.raises(MediaProcessingTimeoutError) as info:
+        await x.upload(video_bytes(1000))
+    await x.close()
+    assert clock.slept == [3, 3, 3, 1]
+    assert info.value.media_id == "42" and info.value.deadline == 10
+
+
+async def test_failed_without_error_object() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(204)],
+        "media.finalize": [processing("failed")],
+    }
+    x = mock_client(script, clock)
+    with pytest.raises(MediaProcessingError) as info:
+        await x.upload(video_bytes(1000))
+    await x.close()
+    assert info.value.media_id == "42" and info.value.code is None
+
+
+async def test_connect_errors_on_append_are_retried_and_rate_limit_waits_for_reset() -> None:
+    clock = AsyncFakeClock()
+    reset = str(int(clock.wall_clock()) + 30)
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [
+            ConnectError("refused"),
+            OutcomeUnknownError("reset by peer"),
+            answer(429, {"title": "Too Many Requests"}, **{"x-rate-limit-reset": reset}),
+            answer(204),
+        ],
+        "media.finalize": [answer(document={"data": MEDIA})],
+    }
+    async with mock_client(script, clock) as x:
+        media = await x.upload(video_bytes(1000))
+    assert media.ready
+    assert len(clock.slept) == 3
+    assert 28 <= clock.slept[2] <= 30  # the reset, minus the two backoffs already slept
+
+
+async def test_initialize_outcome_unknown_is_not_retried() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {"media.initialize": [OutcomeUnknownError("read timeout")]}
+    x = mock_client(script, clock)
+    with pytest.raises(OutcomeUnknownError):
+        await x.upload(video_bytes(1000))
+    await x.close()
+    assert clock.slept == []
+
+
+async def test_retries_give_up_after_max_retries() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(502, {"title": "Bad Gateway"})],
+    }
+    x = mock_client(script, clock, retry=XRetryPolicy(max_retries=2))
+    with pytest.raises(XAPIError) as info:
+        await x.upload(video_bytes(1000))
+    await x.close()
+    assert info.value.status == 502 and len(clock.slept) == 2
+
+
+async def test_200_with_data_and_errors_keeps_warnings() -> None:
+    clock = AsyncFakeClock()
+    warning = {"data": MEDIA, "errors": [{"message": "alt text ignored"}]}
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(204)],
+        "media.finalize": [answer(document=warning)],
+    }
+    async with mock_client(script, clock) as x:
+        media = await x.upload(video_bytes(1000))
+    assert media.warnings == ("alt text ignored",)
+
+
+async def test_the_wire_format() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(204)],
+        "media.finalize": [answer(document={"data": MEDIA})],
+    }
+    transport = AsyncMockTransport(script_handler(script))
+    async with AsyncXMedia(bearer_token=X_TOKEN, transport=transport, backend=clock) as x:
+        await x.upload(video_bytes(1000), additional_owners=["2244994945"], shared=False)
+    init, append, final = transport.requests
+    assert init.url == "https://api.x.com/2/media/upload/initialize"
+    assert init.headers["Content-Type"] == "application/json"
+    assert init.headers["Authorization"] == f"Bearer {X_TOKEN}"
+    assert json.loads(init.body or b"") == {
+        "media_type": "video/mp4",
+        "total_bytes": 1000,
+        "media_category": "tweet_video",
+        "additional_owners": ["2244994945"],
+        "shared": False,
+    }
+    assert append.url == "https://api.x.com/2/media/upload/42/append"
+    assert append.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert b'name="segment_index"\r\n\r\n0\r\n' in (append.body or b"")
+    assert b"filename" not in (append.body or b"")
+    assert b"Content-Type: application/octet-stream" in (append.body or b"")
+    assert final.body == b"{}" and final.headers["Content-Type"] == "application/json"
+    assert X_TOKEN not in repr(init)

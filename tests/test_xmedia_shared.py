@@ -1,0 +1,204 @@
+"""The I/O-free parts of X media upload: sniffing, categories, chunk plans, the error parser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from oneall_push._xmedia import (
+    BearerAuth,
+    error_from_response,
+    infer_category,
+    parse_rate_limit,
+    plan_chunks,
+    resolve_media_type,
+    sniff_media_type,
+)
+from oneall_push._xmedia._wire import media_from_document, multipart_prefix
+from oneall_push.errors import (
+    ConfigurationError,
+    RequestValidationError,
+    XAPIError,
+    XRateLimitError,
+    XUsageCappedError,
+)
+
+MiB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n\x00", "image/png"),
+        (b"GIF89a\x01\x00", "image/gif"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"II*\x00\x08\x00", "image/tiff"),
+        (b"BM\x36\x00\x0c\x00\x00\x00\x00\x00\x36\x00\x00\x00", "image/bmp"),
+        (b"\x00\x00\x00\x18ftypmp42", "video/mp4"),
+        (b"\x00\x00\x00\x14ftypqt  ", "video/quicktime"),
+        (b"\x1a\x45\xdf\xa3\x9f", "video/webm"),
+        (b"\x47" + b"\x00" * 187 + b"\x47" + b"\x00" * 10, "video/mp2t"),
+        (b"WEBVTT\n\n00:00.000 --> 00:01.000", "text/vtt"),
+        (b"1\n00:00:01,000 --> 00:00:02,000\nHello", "text/srt"),
+        (b"glTF\x02\x00\x00\x00", "model/gltf-binary"),
+        (b"hello world", None),
+    ],
+)
+def test_sniff(head: bytes, expected: str | None) -> None:
+    assert sniff_media_type(head) == expected
+
+
+def test_resolve_media_type_order() -> None:
+    assert resolve_media_type(None, b"\x89PNG\r\n\x1a\n", "photo.jpg") == "image/png"
+    assert resolve_media_type(None, b"????", "subs.SRT") == "text/srt"
+    assert resolve_media_type("image/gif", b"\x89PNG\r\n\x1a\n", None) == "image/gif"
+    with pytest.raises(RequestValidationError):
+        resolve_media_type(None, b"????", "file.bin")
+    with pytest.raises(RequestValidationError):
+        resolve_media_type("application/octet-stream", b"", None)
+
+
+@pytest.mark.parametrize(
+    ("media_type", "target", "expected"),
+    [
+        ("video/mp4", "tweet", "tweet_video"),
+        ("video/mp4", "dm", "dm_video"),
+        ("video/mp4", "amplify", "amplify_video"),
+        ("image/gif", "tweet", "tweet_gif"),
+        ("image/gif", "dm", "dm_gif"),
+        ("image/png", "tweet", "tweet_image"),
+        ("image/jpeg", "dm", "dm_image"),
+        ("text/vtt", "tweet", "subtitles"),
+        ("model/gltf-binary", "tweet", None),
+    ],
+)
+def test_infer_category(media_type: str, target: str, expected: str | None) -> None:
+    assert infer_category(media_type, target, None) == expected
+
+
+def test_category_override_and_refusals() -> None:
+    assert infer_category("video/mp4", "dm", "tweet_video") == "tweet_video"
+    with pytest.raises(RequestValidationError):
+        infer_category("image/png", "amplify", None)
+    with pytest.raises(RequestValidationError):
+        infer_category("video/mp4", "tweet", "video")
+
+
+def test_chunk_plan() -> None:
+    plan = plan_chunks(10 * MiB + 1, 4 * MiB, 4 * MiB)
+    assert (plan.chunk_size, plan.segments, plan.size_of(2)) == (4 * MiB, 3, 2 * MiB + 1)
+    # 1 GiB at 1 MiB would need 1024 segments: the chunk grows to ceil(total / 1000).
+    big = plan_chunks(1024 * MiB, MiB, 4 * MiB)
+    assert big.chunk_size == -(-1024 * MiB // 1000) and big.segments == 1000
+    with pytest.raises(RequestValidationError, match="max_chunk_size"):
+        plan_chunks(5000 * MiB, 4 * MiB, 4 * MiB)
+    with pytest.raises(RequestValidationError):
+        plan_chunks(0, MiB, MiB)
+    with pytest.raises(RequestValidationError):
+        plan_chunks(17_179_869_185, 32 * MiB, 32 * MiB)
+
+
+def test_multipart_shape() -> None:
+    form = multipart_prefix([("segment_index", "7")])
+    boundary = form.content_type.split("; boundary=", 1)[1]
+    body = form.wrap(b"DATA")
+    assert body.startswith(f"--{boundary}\r\n".encode())
+    assert body.endswith(f"\r\n--{boundary}--\r\n".encode())
+    assert b"\r\n\r\nDATA\r\n" in body
+
+
+def test_problem_json_surfaces_errors_messages() -> None:
+    body = json.dumps(
+        {
+            "errors": [{"message": "Request body is not valid JSON."}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        }
+    ).encode()
+    err = error_from_response(400, {}, body, "media.initialize")
+    assert type(err) is XAPIError
+    assert err.messages == ("Request body is not valid JSON.",)
+    assert "Request body is not valid JSON." in str(err)
+    assert err.type and err.type.endswith("invalid-request")
+
+
+def test_v1_errors_and_empty_edge_bodies() -> None:
+    v1 = json.dumps({"errors": [{"code": 88, "message": "Rate limit exceeded"}]}).encode()
+    err = error_from_response(400, {}, v1, "media.append")
+    assert err.messages == ("Rate limit exceeded (code 88)",)
+    edge = error_from_response(413, {}, b"", "media.append")
+    assert edge.status == 413 and "lower chunk_size" in str(edge)
+    html = error_from_response(502, {}, b"<html>Bad gateway</html>", "media.append")
+    assert "Bad gateway" in str(html)
+
+
+def test_429_rate_limited_vs_usage_capped() -> None:
+    capped = json.dumps(
+        {
+            "title": "UsageCapExceeded",
+            "detail": "Usage cap exceeded: Monthly product cap",
+            "type": "https://api.x.com/2/problems/usage-capped",
+            "status": 429,
+        }
+    ).encode()
+    assert isinstance(error_from_response(429, {}, capped, "e"), XUsageCappedError)
+    headers = {
+        "x-rate-limit-remaining": "5",
+        "x-rate-limit-reset": "1700000100",
+        "x-user-limit-24hour-remaining": "0",
+        "x-user-limit-24hour-reset": "1700050000",
+        "x-app-limit-24hour-remaining": "0",
+        "x-app-limit-24hour-reset": "1700040000",
+    }
+    limited = error_from_response(429, headers, b'{"title":"Too Many Requests"}', "e")
+    assert isinstance(limited, XRateLimitError)
+    assert limited.reset_at == dt.datetime.fromtimestamp(1700050000, tz=dt.timezone.utc)
+    info = parse_rate_limit(headers)
+    assert info is not None and info.scope == "user-24h"
+    only_15 = parse_rate_limit({"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "17"})
+    assert only_15 is not None and (only_15.scope, only_15.reset) == ("15min", 17)
+    assert parse_rate_limit({}) is None
+
+
+def test_media_parsing_accepts_every_shape() -> None:
+    v2 = media_from_document(
+        {"data": {"id": "1", "media_key": "7_1", "processing_info": {"state": "pending"}}},
+        status=200,
+        endpoint="e",
+    )
+    assert v2.id == "1" and v2.state == "pending"
+    flat = media_from_document({"id": "2", "size": 3}, status=200, endpoint="e")
+    assert flat.id == "2" and flat.size == 3 and flat.ready
+    v1 = media_from_document({"media_id": 3, "media_id_string": "3"}, status=200, endpoint="e")
+    assert v1.id == "3"
+    trap = media_from_document(
+        {
+            "data": {
+                "id": "4",
+                "processing_info": {
+                    "state": "in_progress",
+                    "progress_percent": 99,
+                    "error": {"code": 3, "name": "UnsupportedMedia", "message": "too long"},
+                },
+            }
+        },
+        status=200,
+        endpoint="e",
+    )
+    assert trap.processing_info is not None and trap.processing_info.finished
+    with pytest.raises(XAPIError, match="boom"):
+        media_from_document({"errors": [{"message": "boom"}]}, status=200, endpoint="e")
+
+
+def test_bearer_auth_hides_the_token() -> None:
+    auth = BearerAuth("x-SECRET-token")
+    assert auth.headers("GET", "https://api.x.com/")["Authorization"] == "Bearer x-SECRET-token"
+    assert "SECRET" not in repr(auth)
+    with pytest.raises(ConfigurationError):
+        BearerAuth("")
+    with pytest.raises(ConfigurationError):
+        BearerAuth("a\r\nInjected: 1")
