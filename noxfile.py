@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["lint", "typecheck", "generated", "tests"]
 nox.options.reuse_existing_virtualenvs = True
+
+# The dev extra pins ruff and unasync, whose output the generated files are compared with.
+DEV = ("-e", ".[dev]")
 
 
 @nox.session
@@ -17,7 +22,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff")
+    """ruff check and ruff format --check."""
+    session.install(*DEV)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -25,27 +31,27 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package, the tests (incl. the typed usage files) and the tools."""
-    session.install("-e", ".[dev]")
+    session.install(*DEV)
     session.run("mypy", "--strict")
 
 
 @nox.session
 def generate(session: nox.Session) -> None:
     """Regenerate _async/_resources.py, the _sync halves and the README endpoint reference."""
-    session.install("-e", ".[dev]")
+    session.install(*DEV)
     session.run("python", "scripts/generate.py")
 
 
 @nox.session
 def generated(session: nox.Session) -> None:
-    """Fail if any generated file is stale, missing or orphaned."""
-    session.install("-e", ".[dev]")
+    """Fail if any generated file is stale, missing or orphaned, or has async leftovers."""
+    session.install(*DEV)
     session.run("python", "scripts/generate.py", "--check")
 
 
 @nox.session
 def benchmarks(session: nox.Session) -> None:
     """Run every benchmark; each prints its ratio against a baseline measured in the same run."""
-    session.install("-e", ".[dev]")
-    for script in sorted(__import__("glob").glob("benchmarks/bench_*.py")):
-        session.run("python", script, *session.posargs)
+    session.install(*DEV)
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+        session.run("python", "-m", f"benchmarks.{script.stem}", *session.posargs)

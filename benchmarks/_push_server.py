@@ -6,6 +6,7 @@ Prints ``PORT <n>`` on stdout once listening; stops on stdin EOF or SIGTERM.
 from __future__ import annotations
 
 import json
+import socket
 
 from aiohttp import web
 
@@ -39,10 +40,9 @@ def main() -> None:
     app = web.Application()
     app.router.add_route("POST", "/{tail:.*}", handle)
 
-    import socket
-
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen(512)  # before announcing the port, so the first connect is not refused
     print(f"PORT {sock.getsockname()[1]}", flush=True)
     web.run_app(app, sock=sock, access_log=None, print=None, handle_signals=True)
 

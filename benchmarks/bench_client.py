@@ -4,7 +4,7 @@
    doing the same POST (same body, same headers) and JSON parse.
 2. 2,000 sequential calls: OneAll (sync) vs raw urllib3.
 
-Prints each time (best of N rounds, alternating) and the ratio client/raw. Target <= 1.15.
+Prints each time (best of N rounds, alternating client and raw) and the ratio client/raw. Target <= 1.15.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--async-calls", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--sync-calls", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     with server_process("benchmarks._push_server") as base_url:

@@ -44,9 +44,20 @@ def _wire_name(a: attrs.Attribute[Any]) -> str:
 
 
 def make_converter(*, strict: bool = False) -> cattrs.Converter:
-    """Build the converter. ``strict`` refuses unknown keys in results (used by tests)."""
+    """Build the converter. ``strict`` (used by tests) refuses unknown keys and bad dates."""
     c = cattrs.Converter(forbid_extra_keys=strict)
-    c.register_structure_hook(dt.datetime, lambda v, _: parse_date(v))
+
+    def _date(value: Any, _: Any) -> dt.datetime | None:
+        try:
+            return parse_date(value)
+        except ValueError:
+            if strict:
+                raise
+            # The call already succeeded (a post may be live): an odd date must not turn it
+            # into an error that invites a retry. The text stays in ``result.envelope.raw``.
+            return None
+
+    c.register_structure_hook(dt.datetime, _date)
     c.register_unstructure_hook(dt.datetime, email.utils.format_datetime)
 
     def _id_str(value: Any, _: Any) -> str:

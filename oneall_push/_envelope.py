@@ -48,6 +48,12 @@ def push_node(payload: Any, extra_fields: Mapping[str, Any] | None) -> dict[str,
                     f"extra_fields.{key}",
                     f"'{key}' is a documented field: pass it as a keyword argument",
                 )
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise RequestValidationError(
+                    f"extra_fields.{key}", f"must be JSON-serialisable ({exc})"
+                ) from None
             node[key] = value
     return node
 
@@ -62,7 +68,7 @@ def encode_push_body(root: Sequence[str], node: Mapping[str, Any]) -> bytes:
     inner: Any = dict(node)
     for key in reversed(root):
         inner = {key: inner}
-    return json.dumps({"request": {"push": inner}}, separators=(",", ":")).encode()
+    return json.dumps({"request": {"push": inner}}, separators=(",", ":"), allow_nan=False).encode()
 
 
 def decode_json(body: bytes, *, status: int, endpoint: str | None) -> Any:

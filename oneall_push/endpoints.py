@@ -82,6 +82,8 @@ class Endpoint:
             value = values.get(name)
             if not isinstance(value, str) or not value.strip():
                 raise RequestValidationError(name, "must be a non-empty string")
+            if value in (".", ".."):
+                raise RequestValidationError(name, "must not be '.' or '..'")
             filled[name] = quote(value, safe="")
         return self._template.format_map(filled)
 
@@ -199,7 +201,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "youtube", "Upload Video", f"{_P}/youtube/video.json", ("video",),
         rq.YouTubeVideo, rs.QueuedResult,
-        "Publish a video on behalf of a user", "verified",
+        "Publish a video on behalf of a user", "inferred",
         async_callback=True, callback_result=rs.VideoResult,
         doc_url="https://docs.oneall.com/api/resources/push/youtube/video/",
         notes="Queue and callback documented; field list from OneAll's PHP SDK.",

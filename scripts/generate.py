@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tokenize
 from pathlib import Path
 
@@ -26,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from codegen.resources import render_reference, render_resources  # noqa: E402
 
-STAGING = ROOT / "build" / "generated"
+# Staged inside the repo so ruff applies the project's settings; one fresh folder per run.
+BUILD = ROOT / "build"
 RESOURCES = Path("oneall_push/_async/_resources.py")
 README = Path("README.md")
 PAIRS = [
@@ -70,8 +72,15 @@ def _forbidden(path: Path, text: str) -> list[str]:
 
 def render() -> dict[Path, str]:
     """Every generated file, as it should be, keyed by path relative to the repo root."""
-    if STAGING.exists():
-        shutil.rmtree(STAGING)
+    BUILD.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="generated-", dir=BUILD))
+    try:
+        return _render(staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _render(staging: Path) -> dict[Path, str]:
     outputs: dict[Path, str] = {}
 
     resources = HEADER.format(source="oneall_push/endpoints.py") + render_resources()
@@ -79,14 +88,14 @@ def render() -> dict[Path, str]:
     for src_dir, _ in PAIRS:
         for src in sorted((ROOT / src_dir).rglob("*.py")):
             rel = src.relative_to(ROOT)
-            dest = STAGING / rel
+            dest = staging / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             text = resources if rel == RESOURCES else src.read_text()
             dest.write_text(_strip_header(text) if rel != RESOURCES else text)
             staged_sources.append(str(dest))
-    _ruff([STAGING / RESOURCES])
-    outputs[RESOURCES] = (STAGING / RESOURCES).read_text()
-    (STAGING / RESOURCES).write_text(_strip_header(outputs[RESOURCES]))
+    _ruff([staging / RESOURCES])
+    outputs[RESOURCES] = (staging / RESOURCES).read_text()
+    (staging / RESOURCES).write_text(_strip_header(outputs[RESOURCES]))
 
     all_source = "".join(Path(p).read_text() for p in staged_sources)
     unused = [k for k in REPLACEMENTS if k not in all_source]
@@ -101,28 +110,30 @@ def render() -> dict[Path, str]:
 
     generated: list[Path] = []
     for src_dir, out_dir in PAIRS:
-        for out in sorted((STAGING / out_dir).rglob("*.py")):
-            rel = out.relative_to(STAGING)
-            source = (src_dir / out.relative_to(STAGING / out_dir)).as_posix()
+        for out in sorted((staging / out_dir).rglob("*.py")):
+            rel = out.relative_to(staging)
+            source = (src_dir / out.relative_to(staging / out_dir)).as_posix()
             out.write_text(HEADER.format(source=source) + out.read_text())
             generated.append(out)
     _ruff(generated)
 
     problems: list[str] = []
     for out in generated:
-        rel = out.relative_to(STAGING)
+        rel = out.relative_to(staging)
         text = out.read_text()
         problems += _forbidden(rel, text)
         outputs[rel] = text
     if problems:
         raise SystemExit("unasync left async code in the sync half:\n" + "\n".join(problems))
 
-    readme = (ROOT / README).read_text() if (ROOT / README).exists() else ""
-    if MARK_START in readme and MARK_END in readme:
-        head, rest = readme.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
-        outputs[README] = f"{head}{MARK_START}\n{render_reference()}{MARK_END}{tail}"
-    shutil.rmtree(STAGING)
+    readme = (ROOT / README).read_text()
+    if MARK_START not in readme or MARK_END not in readme:
+        raise SystemExit(
+            f"README.md lost its endpoint reference markers: {MARK_START} ... {MARK_END}"
+        )
+    head, rest = readme.split(MARK_START, 1)
+    _, tail = rest.split(MARK_END, 1)
+    outputs[README] = f"{head}{MARK_START}\n{render_reference()}{MARK_END}{tail}"
     return outputs
 
 

@@ -20,6 +20,8 @@ class Hit:
     path: str
     headers: dict[str, str]
     body: bytes
+    # The client's (host, port): tells whether a connection was reused.
+    peer: Any = None
 
 
 @attrs.define
@@ -32,6 +34,7 @@ class Step:
     raw: bytes | None = None
     delay: float = 0.0
     # "drop": read the request, then close the connection without answering.
+    # "garbage": answer with a malformed status line, then close.
     action: str = "answer"
 
 
@@ -56,12 +59,15 @@ class ScriptedServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        self.hits.append(Hit(request.method, request.path_qs, dict(request.headers), body))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.hits.append(Hit(request.method, request.path_qs, dict(request.headers), body, peer))
         step = self.script.pop(0) if self.script else self.default
         if step.delay:
             await asyncio.sleep(step.delay)
-        if step.action == "drop":
+        if step.action in ("drop", "garbage"):
             assert request.transport is not None
+            if step.action == "garbage":
+                request.transport.write(b"HTTP/1.1 OK-ish\r\nX: y\r\n\r\n")
             request.transport.close()
             return web.Response(status=500)
         payload = step.raw if step.raw is not None else json.dumps(step.document).encode()

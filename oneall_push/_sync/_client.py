@@ -200,24 +200,19 @@ class OneAll(SyncResources):
             return response
 
     def _parse(self, endpoint: Endpoint, response: Response, result_type: type[R]) -> R:
+        retry_after = parse_retry_after(response.header("retry-after"))
         try:
             document = decode_json(response.body, status=response.status, endpoint=endpoint.id)
+            envelope, data = parse_envelope(document, status=response.status, endpoint=endpoint.id)
         except ResponseDecodeError as exc:
             if response.status < 400:
                 raise
-            # A proxy's HTML 502 still deserves the status's own error class.
+            # A proxy's HTML 502 or a gateway's own JSON still deserves the status's class.
             raise error_for_status(response.status)(
-                response.status,
-                f"{exc.args[0]}",
-                endpoint=endpoint.id,
-                retry_after=parse_retry_after(response.header("retry-after")),
+                response.status, str(exc), endpoint=endpoint.id, retry_after=retry_after
             ) from exc
-        envelope, data = parse_envelope(document, status=response.status, endpoint=endpoint.id)
         raise_for_envelope(
-            envelope,
-            http_status=response.status,
-            endpoint=endpoint.id,
-            retry_after=parse_retry_after(response.header("retry-after")),
+            envelope, http_status=response.status, endpoint=endpoint.id, retry_after=retry_after
         )
         return structure_result(
             data, envelope, result_type, endpoint=endpoint.id, strict=self._strict_results

@@ -539,8 +539,9 @@ class SyncYouTube:
     ) -> SyncJob[VideoResult]:
         """Publish a video on behalf of a user.
 
-        ``POST /push/identities/<identity_token>/youtube/video.json`` (payload verified).
+        ``POST /push/identities/<identity_token>/youtube/video.json`` (payload inferred).
         Processed asynchronously: the returned job resolves when OneAll calls back (a caller-given callback_url leaves the job unmanaged).
+        The payload is inferred, not documented: pass other keys in extra_fields.
         See https://docs.oneall.com/api/resources/push/youtube/video/
         """
         payload = YouTubeVideo(

@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 
-from ..errors import ConnectError, OutcomeUnknownError
+from ..errors import ConfigurationError, ConnectError, OneAllPushError, OutcomeUnknownError
 from ._base import AsyncTransport, Request, Response, Timeout
 
 __all__ = ["AsyncHttpTransport"]
@@ -31,18 +31,30 @@ class AsyncHttpTransport(AsyncTransport):
         self._limit = limit
         self._limit_per_host = limit_per_host
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _get_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        open_elsewhere = self._session is not None and not self._session.closed
+        if self._owns_session and open_elsewhere and self._loop is not loop:
+            # aiohttp binds connections to the loop that opened them; that loop's sockets can
+            # only be closed from it. Closing the client there (``async with``) frees it.
+            raise ConfigurationError(
+                "this client's connections belong to another event loop: close() it in the "
+                "loop that used it (or use `async with`) before using it in a new one"
+            )
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host)
             self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
             self._owns_session = True
+            self._loop = loop
         return self._session
 
     async def send(self, request: Request) -> Response:
         session = self._get_session()
         timeout = self._client_timeout(request.timeout)
         sent = False
+        failure: OneAllPushError
         try:
             async with session.request(
                 request.method,
@@ -56,25 +68,28 @@ class AsyncHttpTransport(AsyncTransport):
                 body = await resp.read()
                 # CIMultiDictProxy: a case-insensitive mapping, usable after release.
                 return Response(status=resp.status, headers=resp.headers, body=body)
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise ConnectError("timed out connecting", endpoint=request.endpoint) from exc
+        except aiohttp.ConnectionTimeoutError:
+            failure = ConnectError("timed out connecting", endpoint=request.endpoint)
         except aiohttp.ClientConnectorError as exc:
             # DNS, refused, unreachable, TLS handshake: nothing was sent.
-            raise ConnectError(
+            failure = ConnectError(
                 f"could not connect: {type(exc).__name__}", endpoint=request.endpoint
-            ) from exc
-        except (asyncio.TimeoutError, aiohttp.SocketTimeoutError) as exc:
-            raise OutcomeUnknownError(
+            )
+        except (asyncio.TimeoutError, aiohttp.SocketTimeoutError):
+            failure = OutcomeUnknownError(
                 "timed out waiting for the response; the request may have been processed",
                 endpoint=request.endpoint,
-            ) from exc
+            )
         except aiohttp.ClientError as exc:
             where = "while reading the response" if sent else "after sending"
-            raise OutcomeUnknownError(
+            failure = OutcomeUnknownError(
                 f"connection broke {where} ({type(exc).__name__}); "
                 "the request may have been processed",
                 endpoint=request.endpoint,
-            ) from exc
+            )
+        # Raised outside the except blocks: aiohttp's exceptions carry the request headers
+        # (Authorization) in their repr, so they must not travel as __cause__ or __context__.
+        raise failure
 
     def _client_timeout(self, timeout: Timeout) -> aiohttp.ClientTimeout:
         # Built once per distinct Timeout: the client sends thousands of requests with one.

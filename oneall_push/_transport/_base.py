@@ -7,11 +7,37 @@ for the generated half. Both are hand-written, never generated.
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
+from ..errors import RequestValidationError
+
 __all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"]
+
+
+def _seconds(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RequestValidationError(
+            f"timeout.{name}", f"must be a number of seconds or None, not {type(value).__name__}"
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise RequestValidationError(
+            f"timeout.{name}", f"must be a positive number of seconds or None (got {value!r})"
+        )
+    return float(value)
+
+
+def _connect_seconds(value: Any) -> float | None:
+    return _seconds(value, "connect")
+
+
+def _read_seconds(value: Any) -> float | None:
+    return _seconds(value, "read")
 
 
 @attrs.frozen
@@ -23,16 +49,17 @@ class Timeout:
     retried; one after sending never is (the request may have been processed).
     """
 
-    connect: float | None = 10.0
-    read: float | None = 60.0
+    connect: float | None = attrs.field(default=10.0, converter=_connect_seconds)
+    read: float | None = attrs.field(default=60.0, converter=_read_seconds)
 
     @classmethod
     def coerce(cls, value: Timeout | float | None, default: Timeout) -> Timeout:
+        """``None``: the default; a number: both limits; a :class:`Timeout`: as given."""
         if value is None:
             return default
         if isinstance(value, Timeout):
             return value
-        return cls(connect=float(value), read=float(value))
+        return cls(connect=value, read=value)
 
 
 @attrs.frozen

@@ -73,7 +73,7 @@ def identifier(*, required: bool = True) -> Validator:
 def _check_id(inst: Any, attribute: attrs.Attribute[Any], value: Any, label: str) -> None:
     if not isinstance(value, str):
         _fail(inst, attribute, f"{label} must be a string id, not {type(value).__name__}")
-    if not value or any(c.isspace() or c == "/" for c in value):
+    if not value or value in (".", "..") or any(c.isspace() or c == "/" for c in value):
         _fail(inst, attribute, f"{label} must be a non-empty id without spaces or slashes")
 
 
@@ -85,6 +85,8 @@ def id_list(*, max_items: int | None = None) -> Validator:
             return
         if isinstance(value, (str, bytes)):
             _fail(inst, attribute, "must be a list of ids, not a single string")
+        if not isinstance(value, tuple):
+            _fail(inst, attribute, f"must be a list of ids, not {type(value).__name__}")
         if max_items is not None and len(value) > max_items:
             _fail(inst, attribute, f"accepts at most {max_items} items (got {len(value)})")
         for i, item in enumerate(value):
@@ -105,6 +107,8 @@ def http_url(
             return
         if not isinstance(value, str):
             _fail(inst, attribute, f"must be a URL string, not {type(value).__name__}")
+        if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            _fail(inst, attribute, "must be a URL without spaces or control characters")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             _fail(inst, attribute, "must be an absolute http(s) URL")
@@ -149,16 +153,18 @@ def boolean() -> Validator:
 
 
 def to_id(value: Any) -> Any:
-    """Accept ints for ids but keep them as strings on the wire."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    """Accept non-negative ints for ids but keep them as strings on the wire."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
     return value
 
 
 def to_id_tuple(value: Any) -> Any:
-    if value is None or isinstance(value, (str, bytes)):
-        return value  # a bare string is refused by the rule, not split into characters
-    return tuple(to_id(v) for v in value)
+    # Only real sequences become tuples: a bare string, a number or a mapping is left as it
+    # is for ``id_list`` to refuse (not split into characters or silently reduced to keys).
+    if isinstance(value, (list, tuple)):
+        return tuple(to_id(v) for v in value)
+    return value
 
 
 def one_of_required(inst: Any, *names: str) -> None:

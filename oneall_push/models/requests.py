@@ -2,6 +2,8 @@
 
 Field names are the documented payload keys. Payloads the docs do not show are marked
 *inferred* in the endpoint table; every call also takes ``extra_fields`` for keys not modelled.
+File formats are checked only where OneAll documents them (Facebook user picture, Twitter
+picture and video); elsewhere any absolute http(s) URL is passed on.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class FacebookUserPicture(RequestModel):
 
 @attrs.frozen(kw_only=True)
 class FacebookUserVideo(RequestModel):
-    url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
     create_post: bool | None = attrs.field(default=None, validator=r.boolean())
 
@@ -92,14 +94,14 @@ class FacebookGroupPost(RequestModel):
 @attrs.frozen(kw_only=True)
 class FacebookGroupPicture(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
-    url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
 @attrs.frozen(kw_only=True)
 class FacebookGroupVideo(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
-    url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
@@ -122,14 +124,14 @@ class FacebookPagePost(RequestModel):
 @attrs.frozen(kw_only=True)
 class FacebookPagePicture(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
-    url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
 @attrs.frozen(kw_only=True)
 class FacebookPageVideo(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
-    url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
@@ -166,7 +168,7 @@ class LinkedInCompanyPost(RequestModel):
 
 @attrs.frozen(kw_only=True)
 class PinterestPin(RequestModel):
-    picture: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
+    picture: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
     link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
 
@@ -208,14 +210,12 @@ class TwitterVideo(RequestModel):
 
 @attrs.frozen(kw_only=True)
 class YouTubeVideo(RequestModel):
-    video_url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
+    video_url: str = attrs.field(validator=r.http_url())
     title: str = attrs.field(validator=r.text(max_length=100))
     description: str | None = attrs.field(
         default=None, validator=r.text(required=False, max_length=5000)
     )
-    thumbnail_url: str | None = attrs.field(
-        default=None, validator=r.http_url(required=False, formats=r.PICTURE_FORMATS)
-    )
+    thumbnail_url: str | None = attrs.field(default=None, validator=r.http_url(required=False))
     callback_url: str | None = attrs.field(default=None, validator=r.http_url(required=False))
 
 

@@ -188,7 +188,58 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "one of public",
     ),
     ("youtube.add_video_to_playlist", {"id": "v", "position": -1}, "position", "non-negative"),
+    ("twitter.publish_tweet", {"message": "x", "attachments": 5}, "attachments", "not int"),
+    ("twitter.publish_tweet", {"message": "x", "attachments": True}, "attachments", "not bool"),
+    (
+        "twitter.publish_tweet",
+        {"message": "x", "attachments": {"1": "2"}},
+        "attachments",
+        "not dict",
+    ),
+    ("twitter.publish_tweet", {"message": "x", "attachments": [-5]}, "attachments", "string id"),
+    ("youtube.add_channel_section", {"type": "t", "playlists": 7}, "playlists", "not int"),
+    ("twitter.upload_picture", {"url": "https://e.com/a b.png"}, "url", "without spaces"),
+    ("twitter.upload_picture", {"url": "https://e.com/a.png\nX"}, "url", "control"),
+    ("twitter.publish_tweet", {"message": "x", "timeout": -1}, "timeout.connect", "positive"),
+    ("twitter.publish_tweet", {"message": "x", "timeout": "5"}, "timeout.connect", "not str"),
+    ("twitter.publish_tweet", {"message": "x", "timeout": 0}, "timeout.connect", "positive"),
+    (
+        "twitter.publish_tweet",
+        {"message": "x", "extra_fields": {"when": dt.datetime(2020, 1, 1)}},
+        "extra_fields.when",
+        "JSON",
+    ),
+    (
+        "twitter.publish_tweet",
+        {"message": "x", "extra_fields": {"ratio": float("nan")}},
+        "extra_fields.ratio",
+        "JSON",
+    ),
 ]
+
+
+# Formats are checked only where OneAll documents them; elsewhere any http(s) URL goes.
+UNDOCUMENTED_FORMATS: list[tuple[str, dict[str, Any]]] = [
+    ("facebook.upload_page_video", {"id": "1", "url": "https://e.com/v.mkv"}),
+    ("facebook.upload_group_picture", {"id": "1", "url": "https://e.com/p.webp"}),
+    ("pinterest.publish_pin", {"picture": "https://e.com/p.webp"}),
+    ("youtube.upload_video", {"video_url": "https://e.com/v.mkv", "title": "t"}),
+]
+
+
+@pytest.mark.parametrize(("endpoint_id", "kwargs"), UNDOCUMENTED_FORMATS)
+def test_formats_are_not_enforced_where_undocumented(
+    make_client: ClientFactory, endpoint_id: str, kwargs: dict[str, Any]
+) -> None:
+    endpoint = next(e for e in ENDPOINTS if e.id == endpoint_id)
+    result_name = "QueuedResult" if endpoint.async_callback else endpoint.result.__name__
+    client = make_client(answer_for(result_name))
+    call(client, endpoint, **kwargs)
+    [request] = sent(client)
+    node = body_of(request)["request"]["push"]
+    while len(node) == 1 and isinstance(next(iter(node.values())), dict):
+        node = next(iter(node.values()))
+    assert set(kwargs.values()) <= set(node.values())
 
 
 @pytest.mark.parametrize(("endpoint_id", "kwargs", "field", "rule"), INVALID)
@@ -222,6 +273,17 @@ def test_empty_path_parameters_are_refused(make_client: ClientFactory, token: st
     with pytest.raises(RequestValidationError) as info:
         client.pinterest.publish_pin(TOKEN, token, picture="https://e.com/p.png")
     assert info.value.field == "board_id"
+    with pytest.raises(RequestValidationError) as info:
+        client.twitter.publish_tweet(token, message="m")
+    assert info.value.field == "identity_token"
+    assert sent(client) == []
+
+
+@pytest.mark.parametrize("token", [".", ".."])
+def test_dot_segments_are_refused_as_path_parameters(
+    make_client: ClientFactory, token: str
+) -> None:
+    client = make_client(answer_for("PostResult"))
     with pytest.raises(RequestValidationError) as info:
         client.twitter.publish_tweet(token, message="m")
     assert info.value.field == "identity_token"
@@ -307,6 +369,34 @@ def test_non_json_error_body_keeps_the_status_class(make_client: ClientFactory) 
         client.twitter.publish_tweet(TOKEN, message="m")
     assert info.value.status == 502
     assert "not JSON" in info.value.info
+
+
+def test_json_error_body_that_is_not_an_envelope_keeps_the_status_class(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(lambda r: Response(404, {}, b'{"error": "no such route"}'))
+    with pytest.raises(errors.NotFoundError) as info:
+        client.twitter.publish_tweet(TOKEN, message="m")
+    assert info.value.status == 404
+    assert "not a OneAll envelope" in info.value.info
+
+
+def test_an_unreadable_date_in_a_success_is_none_not_an_error(
+    make_client: ClientFactory,
+) -> None:
+    # The post is live: failing the call would invite a retry and a double post.
+    data = {**RESULT_DATA["VideoResult"], "date_creation": "23/04/2019"}
+    client = make_client(lambda r: json_response(envelope("/push/x.json", data=data)))
+    result = client.facebook.upload_page_video(TOKEN, id="1", url="https://e.com/v.mp4")
+    assert result.video_id == data["video_id"]
+    assert result.date_creation is None
+    assert result.envelope is not None
+    assert result.envelope.raw["response"]["result"]["data"]["date_creation"] == "23/04/2019"
+    strict = make_client(
+        lambda r: json_response(envelope("/push/x.json", data=data)), strict_results=True
+    )
+    with pytest.raises(ResponseDecodeError, match="date_creation"):
+        strict.facebook.upload_page_video(TOKEN, id="1", url="https://e.com/v.mp4")
 
 
 def test_result_with_wrong_types_is_a_decode_error(make_client: ClientFactory) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 
 import pytest
 
@@ -54,14 +55,36 @@ def test_a_post_is_not_retried_after_a_disconnect(
 
 
 def test_connection_refused_is_a_connect_error_and_retried(
-    make_client: ClientFactory,
+    make_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = make_client(
         base_url=f"http://127.0.0.1:{unused_port()}",
         retry=RetryPolicy(max_retries=2, backoff_initial=0.01, backoff_max=0.01),
     )
-    with pytest.raises(ConnectError, match="could not connect"):
+    with (
+        caplog.at_level(logging.INFO, "oneall_push"),
+        pytest.raises(ConnectError, match="could not connect"),
+    ):
         client.twitter.publish_tweet(TOKEN, message="m")
+    retries = [r for r in caplog.records if "connect failed, retry" in r.getMessage()]
+    assert len(retries) == 2
+
+
+def test_a_broken_status_line_is_outcome_unknown_and_leaks_no_credentials(
+    make_client: ClientFactory, scripted: ScriptedServer
+) -> None:
+    scripted.reset(Step(action="garbage"), OK)
+    client = make_client(base_url=scripted.base_url)
+    with pytest.raises(OutcomeUnknownError) as caught:
+        client.twitter.publish_tweet(TOKEN, message="m")
+    assert len(scripted.hits) == 1
+    basic = base64.b64encode(f"{PUBLIC_KEY}:{PRIVATE_KEY}".encode()).decode()
+    chain: BaseException | None = caught.value
+    while chain is not None:
+        for text in (repr(chain), str(chain), repr(getattr(chain, "args", ()))):
+            assert PRIVATE_KEY not in text
+            assert basic not in text
+        chain = chain.__cause__ or chain.__context__
 
 
 def test_429_then_success_publishes_once(
@@ -93,3 +116,4 @@ def test_the_connection_is_reused(make_client: ClientFactory, scripted: Scripted
     for _ in range(3):
         client.twitter.publish_tweet(TOKEN, message="m")
     assert len(scripted.hits) == 3
+    assert len({hit.peer for hit in scripted.hits}) == 1

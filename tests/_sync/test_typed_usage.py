@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 from oneall_push import OneAll, Request, Response, SyncJob
+from oneall_push.endpoints import by_id
 from oneall_push.models import (
     BoardResult,
     ChannelSectionResult,
@@ -16,7 +17,7 @@ from oneall_push.models import (
     PostResult,
     VideoResult,
 )
-from tests.samples import answer_for
+from tests.samples import RESULT_DATA, answer_for
 
 from .conftest import ClientFactory
 
@@ -26,11 +27,12 @@ MP4 = "https://example.com/a.mp4"
 
 
 def test_every_endpoint_type_checks_and_runs(make_client: ClientFactory) -> None:
-    handlers = {name: answer_for(name) for name in ("PostResult", "QueuedResult")}
-
     def handler(request: Request) -> Response:
-        name = "QueuedResult" if request.url.endswith("video.json") else "PostResult"
-        return handlers[name](request)  # type: ignore[no-any-return]
+        # Each row answers with its own result shape, so every typed field below is real.
+        assert request.endpoint is not None
+        endpoint = by_id(request.endpoint)
+        name = "QueuedResult" if endpoint.async_callback else endpoint.result.__name__
+        return answer_for(name)(request)  # type: ignore[no-any-return]
 
     client: OneAll = make_client(handler)
     with warnings.catch_warnings():
@@ -62,5 +64,15 @@ def test_every_endpoint_type_checks_and_runs(make_client: ClientFactory) -> None
     simple = [p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p18, p19, p20]
     assert all(r.envelope is not None and r.envelope.status.flag == "success" for r in simple)
     assert p16.queued is not None and p17.queued is not None
+    video_id = RESULT_DATA["VideoResult"]["video_id"]
+    assert [p3.video_id, p6.video_id, p9.video_id] == [video_id] * 3
+    assert [p2.picture_id, p5.picture_id, p8.picture_id, p15.picture_id] == [
+        RESULT_DATA["PictureResult"]["picture_id"]
+    ] * 4
+    assert p12.pin_id == RESULT_DATA["PinResult"]["pin_id"]
+    assert p13.board_id == RESULT_DATA["BoardResult"]["board_id"]
+    assert (p18.playlist_id, p18.video_id) == ("PL123", "dQw4w9WgXcQ")
+    assert p19.playlist_id == RESULT_DATA["PlaylistResult"]["playlist_id"]
+    assert p20.section_id == RESULT_DATA["ChannelSectionResult"]["section_id"]
     assert p16.record.endpoint == "twitter.upload_video"
     assert p17.record.endpoint == "youtube.upload_video"
