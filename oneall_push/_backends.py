@@ -42,6 +42,10 @@ class AsyncBackend:
     def signal(self) -> AsyncSignal:
         return AsyncSignal()
 
+    async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call (file I/O) in a worker thread."""
+        return await asyncio.to_thread(fn, *args)
+
 
 class SyncBackend:
     def sleep(self, seconds: float) -> None:
@@ -59,12 +63,16 @@ class SyncBackend:
     def signal(self) -> SyncSignal:
         return SyncSignal()
 
+    def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call (file I/O); the sync half simply calls it."""
+        return fn(*args)
+
 
 class AsyncTaskPool:
     """Runs at most ``limit`` calls at once; ``submit`` waits for a free slot.
 
     Leaving the ``async with`` block waits for every call; the first failure cancels the rest
-    and is raised.
+    and is raised. If the block itself raises, the calls are cancelled and its exception wins.
     """
 
     def __init__(self, limit: int) -> None:
@@ -85,6 +93,8 @@ class AsyncTaskPool:
         async def run() -> None:
             try:
                 await fn(*args)
+            except asyncio.CancelledError:
+                raise  # cancelled by __aexit__: not a failure of the call
             except BaseException as exc:
                 if self._error is None:
                     self._error = exc
@@ -111,7 +121,8 @@ class AsyncTaskPool:
                 task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._raise_if_failed()
+        if exc_info[0] is None:
+            self._raise_if_failed()
 
 
 class SyncTaskPool:
@@ -159,7 +170,8 @@ class SyncTaskPool:
                 future.cancel()
         concurrent.futures.wait(self._futures)
         self._executor.shutdown(wait=True)
-        self._raise_if_failed()
+        if exc_info[0] is None:
+            self._raise_if_failed()
 
 
 class AsyncSignal:

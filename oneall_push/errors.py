@@ -25,6 +25,9 @@ __all__ = [
     "MalformedCallbackError",
     "MediaProcessingError",
     "MediaProcessingTimeoutError",
+    "MediaSessionExpiredError",
+    "MediaSourceError",
+    "MediaUploadAbortedError",
     "NotFoundError",
     "OneAllPushError",
     "OutcomeUnknownError",
@@ -231,6 +234,14 @@ class CallbackVerificationError(OneAllPushError):
         super().__init__(reason)
 
 
+class CallbackStoreError(OneAllPushError):
+    """The callback store could not be reached (Redis down, connection lost)."""
+
+
+class MalformedCallbackError(OneAllPushError, ValueError):
+    """A callback body is not a OneAll envelope (the receiver answers 400)."""
+
+
 # --- X API v2 media upload -----------------------------------------------------------------
 
 
@@ -301,12 +312,47 @@ class MediaProcessingTimeoutError(OneAllPushError, TimeoutError):
         )
 
 
-# --- callbacks (added) ---------------------------------------------------------------------
+class MediaUploadAbortedError(OneAllPushError):
+    """An upload stopped after X opened its session and before finalize succeeded.
+
+    The session ``media_id`` is left open and unfinalized on X (it expires on its own);
+    ``bytes_acknowledged`` of ``total_bytes`` were accepted by X. The error that stopped the
+    upload is ``cause`` (also ``__cause__``).
+    """
+
+    def __init__(
+        self,
+        media_id: str,
+        *,
+        bytes_acknowledged: int,
+        total_bytes: int,
+        reason: str,
+        cause: BaseException | None = None,
+    ) -> None:
+        self.media_id = media_id
+        self.bytes_acknowledged = bytes_acknowledged
+        self.total_bytes = total_bytes
+        self.reason = reason
+        self.cause = cause
+        super().__init__(
+            f"upload of media {media_id} aborted after {bytes_acknowledged} of {total_bytes} "
+            f"bytes, not finalized: {reason}"
+        )
 
 
-class CallbackStoreError(OneAllPushError):
-    """The callback store could not be reached (Redis down, connection lost)."""
+class MediaSourceError(MediaUploadAbortedError):
+    """The source broke its promise mid-upload: an iterator gave more or fewer bytes than
+    ``total_bytes``, or a file grew, shrank or was rewritten while it was read.
+
+    ``field`` is ``"source"``; ``rule`` says what went wrong.
+    """
+
+    field = "source"
+
+    def __init__(self, media_id: str, *, rule: str, **kw: Any) -> None:
+        self.rule = rule
+        super().__init__(media_id, reason=f"source: {rule}", **kw)
 
 
-class MalformedCallbackError(OneAllPushError, ValueError):
-    """A callback body is not a OneAll envelope (the receiver answers 400)."""
+class MediaSessionExpiredError(MediaUploadAbortedError):
+    """X's upload session (``expires_after_secs`` from initialize) ran out before finalize."""

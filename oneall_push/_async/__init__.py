@@ -1,4 +1,4 @@
-"""The async half: the source of truth from which ``oneall_push._sync`` is generated."""
+"""Clients, jobs, stores, receivers and X media in one I/O flavour (``_sync`` is generated from ``_async``)."""
 
 from ._client import AsyncOneAll
 from .jobs import AsyncJob, AsyncJobManager
