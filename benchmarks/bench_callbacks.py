@@ -16,6 +16,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import queue
 import shutil
 import socket
 import subprocess
@@ -95,8 +96,11 @@ async def create_jobs(store: AsyncCallbackStore, public_url: str, n: int) -> lis
     return jobs
 
 
-async def post_all(urls: list[tuple[str, bytes]], concurrency: int) -> tuple[float, int]:
-    """POST every (url, body) with ``concurrency`` workers; (seconds, non-200 answers)."""
+async def post_all(urls: list[tuple[str, bytes]], concurrency: int) -> tuple[float, float, int]:
+    """POST every (url, body) with ``concurrency`` workers.
+
+    Returns (wall-clock start, seconds, non-200 answers).
+    """
     pending = list(reversed(urls))
     failures = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -111,19 +115,39 @@ async def post_all(urls: list[tuple[str, bytes]], concurrency: int) -> tuple[flo
                     if response.status != 200:
                         failures += 1
 
+        started_wall = time.time()
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started, failures
+        return started_wall, time.perf_counter() - started, failures
 
 
 def poster_process(urls: list[tuple[str, bytes]], concurrency: int, out: Any) -> None:
     out.put(asyncio.run(post_all(urls, concurrency)))
 
 
+def _on_first_reads(store: AsyncCallbackStore, job_ids: list[str], done: Any) -> None:
+    """Call ``done()`` once every job's wait has subscribed and read the store once."""
+    pending = set(job_ids)
+    read = store.get
+
+    async def get(job_id: str) -> Any:
+        outcome = await read(job_id)
+        if job_id in pending:
+            pending.discard(job_id)
+            if not pending:
+                done()
+        return outcome
+
+    setattr(store, "get", get)  # noqa: B010 - an instance-level hook, benchmark only
+
+
 async def wait_all(
     store: AsyncCallbackStore, jobs: list[dict[str, Any]], timeout: float, ready: Any
-) -> int:
-    """Wait on every job at once; return how many resolved with their own result."""
+) -> tuple[int, float]:
+    """Wait on every job at once; ``ready()`` once all are waiting.
+
+    Returns how many resolved with their own result, and the wall-clock time the last did.
+    """
     client = AsyncOneAll(
         subdomain="bench",
         public_key="pub",
@@ -132,17 +156,25 @@ async def wait_all(
         callback_store=store,
         transport=AsyncMockTransport(queued),
     )
+    last = 0.0
 
     async def one(data: dict[str, Any]) -> bool:
+        nonlocal last
         video = await client.jobs.from_dict(data).wait(timeout=timeout)
+        last = max(last, time.time())
         return bool(video.video_id == data["id"])
 
-    tasks = [asyncio.ensure_future(one(d)) for d in jobs]
-    await asyncio.sleep(0.5)  # every waiter is subscribed and waiting
-    ready()
-    results = await asyncio.gather(*tasks, return_exceptions=True)
+    _on_first_reads(store, [d["id"] for d in jobs], ready)
+    results = await asyncio.gather(*(one(d) for d in jobs), return_exceptions=True)
     await client.close()
-    return sum(1 for r in results if r is True)
+    return sum(1 for r in results if r is True), last
+
+
+def _stop(proc: Any) -> None:
+    proc.join(timeout=10)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
 
 
 # --- memory store --------------------------------------------------------------------------
@@ -151,17 +183,33 @@ async def wait_all(
 async def bench_memory(n: int, concurrency: int) -> None:
     store = AsyncMemoryStore()
     config = CallbackConfig(public_url="http://127.0.0.1/", secret=SECRET, ttl=3600)
-    async with AsyncCallbackServer(config, store, port=0) as server:
-        jobs = await create_jobs(store, server.url, n)
-        urls = [(d["callback_url"], body_for(d["id"])) for d in jobs]
-        ctx = multiprocessing.get_context("spawn")
-        out = ctx.Queue()
-        poster = ctx.Process(target=poster_process, args=(urls, concurrency, out))
-        loop = asyncio.get_running_loop()
-        resolved = await wait_all(store, jobs, 120.0, poster.start)
-        seconds, failures = await loop.run_in_executor(None, out.get)
-        poster.join()
-    report("memory", n, concurrency, seconds, failures, n - resolved)
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    poster = None
+    try:
+        async with AsyncCallbackServer(config, store, port=0) as server:
+            jobs = await create_jobs(store, server.url, n)
+            urls = [(d["callback_url"], body_for(d["id"])) for d in jobs]
+            poster = ctx.Process(target=poster_process, args=(urls, concurrency, out))
+            loop = asyncio.get_running_loop()
+            resolved, last = await wait_all(store, jobs, 120.0, poster.start)
+            try:
+                started, seconds, failures = await loop.run_in_executor(None, out.get, True, 60)
+            except queue.Empty:
+                print("memory: FAILED, the poster process did not report")
+                return
+        report(
+            "memory",
+            n,
+            concurrency,
+            seconds,
+            failures,
+            n - resolved,
+            last - started if last else float("nan"),
+        )
+    finally:
+        if poster is not None and poster.pid is not None:
+            _stop(poster)
 
 
 # --- Redis store ---------------------------------------------------------------------------
@@ -187,7 +235,7 @@ def receiver_process(redis_url: str, port: int, stop: Any) -> None:
 
 
 def waiter_process(redis_url: str, jobs: list[dict[str, Any]], ready: Any, out: Any) -> None:
-    async def main() -> int:
+    async def main() -> tuple[int, float]:
         async with AsyncRedisStore(redis_url, prefix="bench:") as store:
             return await wait_all(store, jobs, 180.0, ready.set)
 
@@ -195,7 +243,9 @@ def waiter_process(redis_url: str, jobs: list[dict[str, Any]], ready: Any, out: 
 
 
 def bench_redis(n: int, concurrency: int) -> None:
-    binary = shutil.which("redis-server")
+    binary = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+    )
     if binary is None:
         print("redis: skipped (redis-server not installed)")
         return
@@ -222,6 +272,7 @@ def bench_redis(n: int, concurrency: int) -> None:
     stop = ctx.Event()
     ports = [free_port(), free_port()]
     receivers = [ctx.Process(target=receiver_process, args=(redis_url, p, stop)) for p in ports]
+    waiter = None
     try:
         time.sleep(0.3)
         for proc in receivers:
@@ -245,11 +296,16 @@ def bench_redis(n: int, concurrency: int) -> None:
         out = ctx.Queue()
         waiter = ctx.Process(target=waiter_process, args=(redis_url, jobs, ready, out))
         waiter.start()
-        ready.wait(60)
+        if not ready.wait(120):
+            print("redis: FAILED, the waiter process did not start waiting within 120 s")
+            return
         wait_for_ports(ports)
-        seconds, failures = asyncio.run(post_all(urls, concurrency))
-        resolved = out.get(timeout=240)
-        waiter.join()
+        started, seconds, failures = asyncio.run(post_all(urls, concurrency))
+        try:
+            resolved, last = out.get(timeout=240)
+        except queue.Empty:
+            print("redis: FAILED, the waiter process did not report within 240 s")
+            return
         report(
             "redis (2 receivers + 1 waiter process)",
             n,
@@ -257,11 +313,14 @@ def bench_redis(n: int, concurrency: int) -> None:
             seconds,
             failures,
             n - resolved,
+            last - started if last else float("nan"),
         )
     finally:
         stop.set()
+        if waiter is not None:
+            _stop(waiter)
         for proc in receivers:
-            proc.join(timeout=10)
+            _stop(proc)
         redis_proc.terminate()
         redis_proc.wait()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -280,10 +339,19 @@ def wait_for_ports(ports: list[int]) -> None:
                 time.sleep(0.05)
 
 
-def report(name: str, n: int, concurrency: int, seconds: float, failures: int, lost: int) -> None:
+def report(
+    name: str,
+    n: int,
+    concurrency: int,
+    seconds: float,
+    failures: int,
+    lost: int,
+    resolved_after: float,
+) -> None:
     print(
         f"{name}: {n} callbacks at concurrency {concurrency} in {seconds:.2f} s = "
-        f"{n / seconds:,.0f} callbacks/s; non-200 answers: {failures}; lost: {lost}"
+        f"{n / seconds:,.0f} callbacks/s; non-200 answers: {failures}; lost: {lost}; "
+        f"all waiters resolved {resolved_after:.2f} s after the first POST"
     )
 
 

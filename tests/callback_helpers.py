@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -13,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +28,7 @@ from oneall_push._async.receiver import AsyncCallbackHandler
 from oneall_push._async.stores import AsyncCallbackStore, AsyncMemoryStore, AsyncRedisStore
 from oneall_push._sync.receiver import SyncCallbackHandler
 from oneall_push._sync.stores import SyncCallbackStore, SyncMemoryStore, SyncRedisStore
+from oneall_push.callbacks._memory import Watchers
 from oneall_push.callbacks.server import AsyncCallbackServer, SyncCallbackServer
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "AsyncMemoryStore",
     "AsyncPoster",
     "AsyncRedisStore",
+    "NotificationLog",
     "SyncCallbackHandler",
     "SyncCallbackServer",
     "SyncCallbackStore",
@@ -45,6 +49,8 @@ __all__ = [
     "SyncPoster",
     "SyncRedisStore",
     "callback_body",
+    "raw_post",
+    "record_notifications",
     "redis_server",
 ]
 
@@ -136,6 +142,13 @@ class AsyncPoster:
         async with self._session.post(url, data=body, headers=headers) as response:
             return response.status, await response.read()
 
+    async def try_post(self, url: str, body: bytes) -> int | None:
+        """The status, or ``None`` if the connection failed (refused, reset, closed)."""
+        try:
+            return (await self.post(url, body))[0]
+        except aiohttp.ClientError:
+            return None
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -153,8 +166,92 @@ class SyncPoster:
         response = self._pool.request("POST", url, body=body, headers=headers)
         return response.status, response.data
 
+    def try_post(self, url: str, body: bytes) -> int | None:
+        """The status, or ``None`` if the connection failed (refused, reset, closed)."""
+        try:
+            return self.post(url, body)[0]
+        except urllib3.exceptions.HTTPError:
+            return None
+
     def close(self) -> None:
         self._pool.clear()
+
+
+class NotificationLog(Watchers):
+    """A store's waiter registry that counts, per job, the waiters each notification reached.
+
+    A wait also re-reads the store when its timeout runs out, so "the result arrived" does
+    not prove the notification works; "a notification reached the waiter" does.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reached: collections.Counter[str] = collections.Counter()
+        self._log_lock = threading.Lock()
+
+    def _count(self, job_ids: list[str]) -> None:
+        with self._lock:
+            counts = {job_id: len(self._by_job.get(job_id, ())) for job_id in job_ids}
+        with self._log_lock:
+            self.reached.update(counts)
+
+    def wake(self, job_id: str) -> None:
+        self._count([job_id])
+        super().wake(job_id)
+
+    def wake_all(self) -> None:
+        with self._lock:
+            job_ids = list(self._by_job)
+        self._count(job_ids)
+        super().wake_all()
+
+    def clear(self) -> None:
+        with self._log_lock:
+            self.reached.clear()
+
+
+def record_notifications(store: Any, log: NotificationLog | None = None) -> NotificationLog:
+    """Install a :class:`NotificationLog` in a memory or Redis store (either colour)."""
+    log = log if log is not None else NotificationLog()
+    if hasattr(store, "_state"):
+        store._state.watchers = log
+    else:
+        store._watchers = log
+    return log
+
+
+def raw_post(
+    port: int, target: str, body: bytes, *, chunked: bool, pause: float = 0.2
+) -> tuple[int, bytes]:
+    """POST ``body`` to 127.0.0.1:``port`` in two TCP pieces ``pause`` seconds apart.
+
+    With ``chunked``, the body is sent with Transfer-Encoding: chunked, split mid-chunk.
+    Returns the status and the response body (the server must answer Content-Length).
+    """
+    head = f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+    half = len(body) // 2
+    if chunked:
+        first = f"{len(body):x}\r\n".encode() + body[:half]
+        second = body[half:] + b"\r\n0\r\n\r\n"
+        head += "Transfer-Encoding: chunked\r\n"
+    else:
+        first, second = body[:half], body[half:]
+        head += f"Content-Length: {len(body)}\r\n"
+    head += "Connection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(head.encode() + first)
+        time.sleep(pause)
+        sock.sendall(second)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    status_line, _, rest = data.partition(b"\r\n")
+    _, _, payload = rest.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), payload
 
 
 def _free_port() -> int:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from .._backends import AsyncBackend
 from ..callbacks import signing
+from ..callbacks._refusals import RefusalLog
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import MAX_BODY, CallbackResponse, parse_callback_body
 from ..errors import CallbackStoreError, CallbackVerificationError, MalformedCallbackError
@@ -26,7 +27,7 @@ class AsyncCallbackHandler:
     """Verifies a callback's signed URL, parses its body and stores the outcome.
 
     ``handle(path, query, body)`` answers 403 for a bad or expired signature (checked before
-    the body is read), 404 for an unknown job, 400 for a malformed body, 200 for a stored or
+    the body is parsed), 404 for an unknown job, 400 for a malformed body, 200 for a stored or
     duplicate callback, 503 if the store cannot be reached (OneAll may then retry).
     """
 
@@ -40,6 +41,8 @@ class AsyncCallbackHandler:
         self.config = config
         self.store = store
         self._backend = backend if backend is not None else AsyncBackend()
+        # Forged requests are anyone's to send: no WARNING per request.
+        self._refusals = RefusalLog(logger)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(public_url={self.config.public_url!r}, store={self.store!r})"
@@ -61,8 +64,8 @@ class AsyncCallbackHandler:
         try:
             signing.verify(self.config, job_id, query, now=self._backend.wall_clock())
         except CallbackVerificationError as exc:
-            logger.warning("callback for job %s refused: %s", job_id, exc.reason)
-            return CallbackResponse.of(403, exc.reason)
+            self._refusals.refused(job_id, exc.reason)
+            return CallbackResponse.of(exc.status, exc.reason)
         if len(body) > MAX_BODY:
             return CallbackResponse.of(413, "body too large")
         try:

@@ -71,8 +71,9 @@ class AsyncCallbackStore(abc.ABC):
         backend = self._backend
         deadline = backend.monotonic() + timeout
         signal = backend.signal()
-        await self._watch(job_id, signal, min(timeout, 5.0))
         try:
+            # Inside the try: a wait cancelled (or failing) while subscribing leaves no watcher.
+            await self._watch(job_id, signal, min(timeout, 5.0))
             while True:
                 signal.clear()
                 try:

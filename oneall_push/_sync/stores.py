@@ -72,8 +72,9 @@ class SyncCallbackStore(abc.ABC):
         backend = self._backend
         deadline = backend.monotonic() + timeout
         signal = backend.signal()
-        self._watch(job_id, signal, min(timeout, 5.0))
         try:
+            # Inside the try: a wait cancelled (or failing) while subscribing leaves no watcher.
+            self._watch(job_id, signal, min(timeout, 5.0))
             while True:
                 signal.clear()
                 try:

@@ -23,6 +23,11 @@ __all__ = ["AsyncRedisConnection", "SyncRedisConnection"]
 logger = logging.getLogger("oneall_push.callbacks")
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
+# Connections of a store's own client. Commands beyond it wait for a free connection (up to
+# POOL_TIMEOUT s) instead of failing with "Too many connections" (redis-py's default pool
+# refuses past 100), so thousands of concurrent waits share a few connections.
+MAX_CONNECTIONS = 64
+POOL_TIMEOUT = 30.0
 
 # Store first, then notify, in one round trip; first write wins.
 _PUT_ONCE = """
@@ -62,14 +67,54 @@ def _ms(ttl: float) -> int:
 class AsyncRedisConnection:
     """``redis.asyncio`` behind the surface the async Redis callback store needs."""
 
-    def __init__(self, url: str | None = None, *, client: Any = None) -> None:
-        redis = _import_redis()
+    def __init__(
+        self, url: str | None = None, *, client: Any = None, max_connections: int = MAX_CONNECTIONS
+    ) -> None:
+        self._redis = _import_redis()
         self._url = url or DEFAULT_URL
+        self._max_connections = max_connections
         self._owns_client = client is None
-        self._client: Any = client if client is not None else redis.asyncio.from_url(self._url)
-        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._client: Any = client if client is not None else self._new_client()
+        self._errors: tuple[type[BaseException], ...] = (self._redis.RedisError, OSError)
         self._put_once = self._client.register_script(_PUT_ONCE)
         self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+        # redis.asyncio connections, the listener task and the event belong to one loop.
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _new_client(self) -> Any:
+        pool = self._redis.asyncio.BlockingConnectionPool.from_url(
+            self._url, max_connections=self._max_connections, timeout=POOL_TIMEOUT
+        )
+        return self._redis.asyncio.Redis(connection_pool=pool)
+
+    def _bind(self) -> None:
+        """Tie this connection to the running loop; start over if the previous one finished.
+
+        Raises :class:`ConfigurationError` if another loop is still using it, or if its
+        client was given by the caller (and so cannot be recreated here).
+        """
+        loop = asyncio.get_running_loop()
+        if loop is self._loop:
+            return
+        previous = self._loop
+        if previous is not None:
+            if previous.is_running() and not previous.is_closed():
+                raise ConfigurationError(
+                    "this Redis callback store is in use on another running event loop; "
+                    "create one store per event loop"
+                )
+            if not self._owns_client:
+                raise ConfigurationError(
+                    "this Redis callback store was first used on another event loop and its "
+                    "redis.asyncio client belongs to that loop: create one client (and one "
+                    "store) per event loop, or let the store create its own client"
+                )
+            # The previous loop has finished; its connections and listener went with it.
+            self._client = self._new_client()
+            self._put_once = self._client.register_script(_PUT_ONCE)
+            self._listener = None
+        self._loop = loop
         self._subscribed = asyncio.Event()
 
     def __repr__(self) -> str:
@@ -79,6 +124,7 @@ class AsyncRedisConnection:
         return CallbackStoreError(f"Redis at {_redact(self._url)}: {type(exc).__name__}: {exc}")
 
     async def get(self, key: str) -> bytes | None:
+        self._bind()
         try:
             value: bytes | None = await self._client.get(key)
         except self._errors as exc:
@@ -86,12 +132,14 @@ class AsyncRedisConnection:
         return value
 
     async def set(self, key: str, value: bytes, ttl: float) -> None:
+        self._bind()
         try:
             await self._client.set(key, value, px=_ms(ttl))
         except self._errors as exc:
             raise self._fail(exc) from exc
 
     async def set_once_and_publish(self, key: str, value: bytes, ttl: float, channel: str) -> bool:
+        self._bind()
         try:
             stored = await self._put_once(keys=[key, channel], args=[value, _ms(ttl)])
         except self._errors as exc:
@@ -99,6 +147,7 @@ class AsyncRedisConnection:
         return bool(stored)
 
     async def delete(self, *keys: str) -> None:
+        self._bind()
         try:
             await self._client.delete(*keys)
         except self._errors as exc:
@@ -112,6 +161,7 @@ class AsyncRedisConnection:
         ``on_subscribed`` runs after every (re)subscription, ``on_message`` with the channel of
         every message. Both are called from the event loop and must not block.
         """
+        self._bind()
         if self._listener is None or self._listener.done():
             self._listener = asyncio.ensure_future(self._listen(pattern, on_message, on_subscribed))
         if self._subscribed.is_set():
@@ -138,9 +188,10 @@ class AsyncRedisConnection:
                         on_message(channel.decode() if isinstance(channel, bytes) else channel)
                     elif kind == "psubscribe":
                         # Also sent again when redis-py reconnects and resubscribes by itself.
-                        self._subscribed.set()
-                        delay = 0.05
+                        # Waiters re-read first: once listen() returns, that wake-up is done.
                         on_subscribed()
+                        delay = 0.05
+                        self._subscribed.set()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -157,6 +208,19 @@ class AsyncRedisConnection:
             delay = min(delay * 2, 2.0)
 
     async def close(self) -> None:
+        previous = self._loop
+        if previous is not None and previous is not asyncio.get_running_loop():
+            if previous.is_running() and not previous.is_closed():
+                raise ConfigurationError(
+                    "close this Redis callback store on the event loop that uses it"
+                )
+            # Bound to a loop that has finished: nothing of it can be awaited from here.
+            self._listener = None
+            self._loop = None
+            if self._owns_client:
+                self._client = self._new_client()
+                self._put_once = self._client.register_script(_PUT_ONCE)
+            return
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(BaseException):
@@ -165,22 +229,32 @@ class AsyncRedisConnection:
         if self._owns_client:
             with contextlib.suppress(Exception):
                 await self._client.aclose()
+            with contextlib.suppress(Exception):
+                await self._client.connection_pool.disconnect()
 
 
 class SyncRedisConnection:
     """``redis`` behind the surface the sync Redis callback store needs."""
 
-    def __init__(self, url: str | None = None, *, client: Any = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, client: Any = None, max_connections: int = MAX_CONNECTIONS
+    ) -> None:
         redis = _import_redis()
         self._url = url or DEFAULT_URL
         self._owns_client = client is None
-        self._client: Any = client if client is not None else redis.Redis.from_url(self._url)
+        if client is None:
+            pool = redis.BlockingConnectionPool.from_url(
+                self._url, max_connections=max_connections, timeout=POOL_TIMEOUT
+            )
+            client = redis.Redis(connection_pool=pool)
+        self._client: Any = client
         self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
         self._put_once = self._client.register_script(_PUT_ONCE)
         self._listener: threading.Thread | None = None
         self._subscribed = threading.Event()
         self._stop = threading.Event()
         self._start_lock = threading.Lock()
+        self._pattern = ""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({_redact(self._url)!r})"
@@ -223,6 +297,7 @@ class SyncRedisConnection:
         every message. Both are called from a background thread and must not block.
         """
         with self._start_lock:
+            self._pattern = pattern
             if self._listener is None or not self._listener.is_alive():
                 self._stop.clear()
                 self._listener = threading.Thread(
@@ -250,9 +325,10 @@ class SyncRedisConnection:
                         on_message(channel.decode() if isinstance(channel, bytes) else channel)
                     elif kind == "psubscribe":
                         # Also sent again when redis-py reconnects and resubscribes by itself.
-                        self._subscribed.set()
-                        delay = 0.05
+                        # Waiters re-read first: once listen() returns, that wake-up is done.
                         on_subscribed()
+                        delay = 0.05
+                        self._subscribed.set()
             except Exception as exc:
                 if self._stop.is_set():
                     break
@@ -271,8 +347,14 @@ class SyncRedisConnection:
     def close(self) -> None:
         self._stop.set()
         if self._listener is not None:
+            if self._listener.is_alive() and self._pattern.endswith("*"):
+                # Wake the listener now rather than at its next poll (job ids have no "!").
+                with contextlib.suppress(Exception):
+                    self._client.publish(self._pattern[:-1] + "!close", b"")
             self._listener.join(timeout=5.0)
             self._listener = None
         if self._owns_client:
             with contextlib.suppress(Exception):
                 self._client.close()
+            with contextlib.suppress(Exception):
+                self._client.connection_pool.disconnect()

@@ -35,6 +35,22 @@ def _to_web(answer: CallbackResponse) -> web.Response:
     )
 
 
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body (Content-Length or chunked, however it is split), or ``None`` past MAX_BODY.
+
+    ``content.read(n)`` returns only what has arrived so far; ``request.read()`` obeys the
+    *root* application's ``client_max_size``, not this sub-application's.
+    """
+    body = bytearray()
+    while True:
+        chunk = await request.content.read(MAX_BODY + 1 - len(body))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+
+
 def callback_view(
     handler: AsyncCallbackHandler,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -43,9 +59,13 @@ def callback_view(
     async def view(request: web.Request) -> web.Response:
         if request.content_length is not None and request.content_length > MAX_BODY:
             return _to_web(CallbackResponse.of(413, "body too large"))
-        body = await request.content.read(MAX_BODY + 1)
+        body = await _read_body(request)
+        if body is None:
+            return _to_web(CallbackResponse.of(413, "body too large"))
         job_id = request.match_info.get("job_id", request.path)
-        answer = await handler.handle(job_id, request.query_string, body, method=request.method)
+        answer = await handler.handle(
+            job_id, request.rel_url.raw_query_string, body, method=request.method
+        )
         return _to_web(answer)
 
     return view

@@ -22,6 +22,7 @@ __all__ = [
     "CallbackOutcome",
     "CallbackResponse",
     "callback_result_type",
+    "key_field",
     "parse_callback_body",
     "result_from_outcome",
 ]
@@ -37,6 +38,22 @@ def callback_result_type(endpoint_id: str) -> type[Result]:
     if endpoint is not None and endpoint.callback_result is not None:
         return endpoint.callback_result
     return VideoResult
+
+
+_KEY_FIELDS: dict[type[Result], str | None] = {}
+
+
+def key_field(result_type: type[Result]) -> str | None:
+    """The field that identifies what was created (``video_id`` for ``VideoResult``).
+
+    The first ``*_id`` field the result class declares beyond the base class.
+    """
+    if result_type not in _KEY_FIELDS:
+        base = {field.name for field in attrs.fields(Result)}
+        names: list[str] = [field.name for field in attrs.fields(result_type)]
+        found = [name for name in names if name not in base and name.endswith("_id")]
+        _KEY_FIELDS[result_type] = found[0] if found else None
+    return _KEY_FIELDS[result_type]
 
 
 @attrs.frozen(kw_only=True)
@@ -83,7 +100,10 @@ def parse_callback_body(
     """Validate a callback body; raise :class:`MalformedCallbackError` if it is not usable.
 
     A success body must carry ``result.data`` that structures into the endpoint's callback
-    result (``VideoResult``: ``video_id``, ``date_creation`` in either documented date form).
+    result (``VideoResult``: ``video_id``, ``date_creation`` in either documented date form)
+    and names what was created (a non-empty ``video_id``): OneAll's "added to the queue"
+    answer, POSTed to the URL by mistake or by a forger holding a signed URL, must not
+    settle the job forever (the first stored callback wins).
     """
     try:
         document = decode_json(body, status=200, endpoint=endpoint_id)
@@ -99,9 +119,14 @@ def parse_callback_body(
             raise MalformedCallbackError("success callback without result.data")
         result_type = callback_result_type(endpoint_id or "")
         try:
-            structure_result(data, envelope, result_type, endpoint=endpoint_id)
+            result = structure_result(data, envelope, result_type, endpoint=endpoint_id)
         except ResponseDecodeError as exc:
             raise MalformedCallbackError(str(exc)) from None
+        key = key_field(result_type)
+        if key is not None:
+            value = getattr(result, key)
+            if value is None or not str(value).strip():
+                raise MalformedCallbackError(f"success callback without result.data.{key}")
     code = status.code if status.code >= 400 or ok else 400
     return CallbackOutcome(
         ok=ok, status=code, info=status.info, document=document, received=received
@@ -145,6 +170,7 @@ class CallbackResponse:
             403: "Forbidden",
             404: "Not Found",
             405: "Method Not Allowed",
+            411: "Length Required",
             413: "Content Too Large",
             503: "Service Unavailable",
         }

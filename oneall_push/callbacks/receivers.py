@@ -5,6 +5,8 @@
 - :class:`AsyncCallbackHandler` / :class:`SyncCallbackHandler`: framework-agnostic,
   ``handle(path, query, body) -> CallbackResponse`` (WSGI and ASGI recipes in
   ``docs/callbacks.md``).
+- :class:`SignatureRedactingFilter`: keeps ``sig=`` out of the access log of a server that
+  mounts a receiver.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from .._async.receiver import AsyncCallbackHandler
 from .._sync.receiver import SyncCallbackHandler
 from .aiohttp_app import HANDLER_KEY, callback_view, make_callback_app
 from .outcome import MAX_BODY, CallbackResponse
+from .redaction import SignatureRedactingFilter
 from .server import AsyncCallbackServer, SyncCallbackServer
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "AsyncCallbackHandler",
     "AsyncCallbackServer",
     "CallbackResponse",
+    "SignatureRedactingFilter",
     "SyncCallbackHandler",
     "SyncCallbackServer",
     "callback_view",

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import logging
+import re
+import socket
 import threading
 from typing import Any
 
@@ -22,11 +25,14 @@ from .._async.receiver import AsyncCallbackHandler
 from .._async.stores import AsyncCallbackStore
 from .._sync.receiver import SyncCallbackHandler
 from .._sync.stores import SyncCallbackStore
+from ..errors import ConfigurationError
 from .aiohttp_app import make_callback_app
 from .config import CallbackConfig
 from .outcome import MAX_BODY, CallbackResponse
 
 __all__ = ["AsyncCallbackServer", "SyncCallbackServer"]
+
+logger = logging.getLogger("oneall_push.callbacks")
 
 
 def _prefix(path: str) -> str:
@@ -88,40 +94,138 @@ class AsyncCallbackServer:
         await self.close()
 
 
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,8}")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+# How much of a refused body is read (and dropped) so the client can read the answer: closing
+# a socket with unread input makes the kernel reset the connection under the answer.
+_DRAIN_LIMIT = 1024 * 1024
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.answer = CallbackResponse.of(status, message)
+
+
 class _RequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Head and body leave in one write (flushed after each request), without Nagle's delay.
+    wbufsize = 16 * 1024
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
-    def _answer(self, answer: CallbackResponse) -> None:
+    def setup(self) -> None:
+        super().setup()
+        # Every blocking read and write gives up after this long: an idle keep-alive
+        # connection (or a client that stops sending) does not pin a thread forever.
+        self.connection.settimeout(self.server.idle_timeout)
+        if not self.server.track(self.connection):
+            self.close_connection = True
+
+    def handle_expect_100(self) -> bool:
+        proceed = super().handle_expect_100()
+        self.wfile.flush()  # the interim answer must not wait in the write buffer
+        return proceed
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    def _answer(self, answer: CallbackResponse, *, close: bool = False) -> None:
+        if close:
+            self.close_connection = True
         self.send_response(answer.status, answer.reason)
         for name, value in answer.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(answer.body)))
+        if self.close_connection:
+            # Without it a keep-alive client reuses the socket we are about to close.
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(answer.body)
 
-    def do_POST(self) -> None:
-        length_text = self.headers.get("Content-Length")
-        try:
-            length = int(length_text) if length_text is not None else -1
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY:
-            self.close_connection = True
-            status = 413 if length > MAX_BODY else 400
-            self._answer(CallbackResponse.of(status, "a Content-Length up to 64 KiB is required"))
+    def _content_length(self) -> int | None:
+        values = self.headers.get_all("Content-Length") or []
+        if not values:
+            return None
+        if len(set(values)) != 1 or not _DIGITS.fullmatch(values[0].strip()):
+            raise _Refused(400, "malformed Content-Length")
+        return int(values[0].strip())
+
+    def _drain(self, length: int) -> None:
+        if length > _DRAIN_LIMIT:
             return
+        while length > 0:
+            data = self.rfile.read(min(length, 65536))
+            if not data:
+                return
+            length -= len(data)
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            line = self.rfile.readline(1024)
+            size_text = line.split(b";", 1)[0].strip()
+            if not line.endswith(b"\n") or not _CHUNK_SIZE.fullmatch(size_text):
+                raise _Refused(400, "malformed chunked body")
+            size = int(size_text, 16)
+            if size == 0:
+                break
+            if len(body) + size > MAX_BODY:
+                raise _Refused(413, "body too large")
+            data = self.rfile.read(size)
+            if len(data) != size or self.rfile.readline(3).strip():
+                raise _Refused(400, "malformed chunked body")
+            body += data
+        for _ in range(32):  # trailer fields, ignored
+            line = self.rfile.readline(8192)
+            if not line.endswith(b"\n"):
+                break
+            if not line.strip():
+                return bytes(body)
+        raise _Refused(400, "malformed chunked body")
+
+    def _read_body(self) -> bytes:
+        encoding = self.headers.get("Transfer-Encoding")
+        length = self._content_length()
+        if encoding is not None:
+            if encoding.strip().lower() != "chunked" or length is not None:
+                raise _Refused(400, "only Content-Length or Transfer-Encoding: chunked")
+            return self._read_chunked()
+        if length is None:
+            raise _Refused(411, "a Content-Length (or a chunked body) is required")
+        if length > MAX_BODY:
+            self._drain(length)
+            raise _Refused(413, "body too large")
         body = self.rfile.read(length)
+        if len(body) != length:
+            raise _Refused(400, "body shorter than its Content-Length")
+        return body
+
+    def do_POST(self) -> None:
+        try:
+            body = self._read_body()
+        except _Refused as refused:
+            self._answer(refused.answer, close=True)
+            return
         path, _, query = self.path.partition("?")
         prefix = self.server.prefix
         if prefix and not (path == prefix or path.startswith(prefix + "/")):
             self._answer(CallbackResponse.of(404, "unknown job"))
             return
-        self._answer(self.server.handler.handle(path[len(prefix) :], query, body))
+        if not self.server.enter():
+            self._answer(CallbackResponse.of(503, "shutting down, retry later"), close=True)
+            return
+        try:
+            answer = self.server.handler.handle(path[len(prefix) :], query, body)
+        finally:
+            self.server.leave()
+        self._answer(answer)
 
     def _not_post(self) -> None:
-        self.close_connection = True
-        self._answer(CallbackResponse.of(405, "callbacks are POSTed"))
+        self._answer(CallbackResponse.of(405, "callbacks are POSTed"), close=True)
 
     do_GET = do_PUT = do_DELETE = do_PATCH = _not_post
 
@@ -131,12 +235,67 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
     handler: SyncCallbackHandler
     prefix: str
+    idle_timeout: float
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _RequestHandler)
+        self._state = threading.Condition()
+        self._connections: set[socket.socket] = set()
+        self._busy = 0
+        self._closed = False
+
+    def track(self, connection: socket.socket) -> bool:
+        """Remember an open connection; False (and the connection shut) once closed."""
+        with self._state:
+            if not self._closed:
+                self._connections.add(connection)
+                return True
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+        return False
+
+    def untrack(self, connection: socket.socket) -> None:
+        with self._state:
+            self._connections.discard(connection)
+
+    def enter(self) -> bool:
+        """Admit one callback to the store; False once the server is closing."""
+        with self._state:
+            if self._closed:
+                return False
+            self._busy += 1
+            return True
+
+    def leave(self) -> None:
+        with self._state:
+            self._busy -= 1
+            self._state.notify_all()
+
+    def refuse_all(self, grace: float) -> None:
+        """Admit nothing more, let callbacks being stored finish, then shut every connection."""
+        with self._state:
+            self._closed = True
+            self._state.wait_for(lambda: self._busy == 0, timeout=grace)
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-answer; the default prints a traceback to stderr.
+        logger.debug("callback connection from %s failed", client_address[0])
 
 
 class SyncCallbackServer:
-    """The receiver on ``host:port`` (port 0: any free port), served from a background thread."""
+    """The receiver on ``host:port`` (port 0: any free port), served from a background thread.
+
+    Accepts ``Content-Length`` and chunked bodies. ``idle_timeout`` bounds every read and
+    write on a connection (an idle keep-alive connection is closed after it). ``close()``
+    admits no more callbacks, lets those being stored finish, and shuts every connection.
+    """
 
     def __init__(
         self,
@@ -146,11 +305,15 @@ class SyncCallbackServer:
         host: str = "127.0.0.1",
         port: int = 0,
         path: str = "/oneall/callbacks",
+        idle_timeout: float = 30.0,
     ) -> None:
+        if idle_timeout <= 0:
+            raise ConfigurationError("idle_timeout must be positive")
         self.handler = SyncCallbackHandler(config, store)
         self.host = host
         self.port = port
         self.path = _prefix(path)
+        self.idle_timeout = idle_timeout
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -163,9 +326,10 @@ class SyncCallbackServer:
         return f"http://{self.host}:{self.port}{self.path}"
 
     def start(self) -> SyncCallbackServer:
-        server = _HTTPServer((self.host, self.port), _RequestHandler)
+        server = _HTTPServer((self.host, self.port))
         server.handler = self.handler
         server.prefix = self.path
+        server.idle_timeout = self.idle_timeout
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
@@ -178,10 +342,11 @@ class SyncCallbackServer:
         return self
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.refuse_all(grace=5.0)
+            server.shutdown()
+            server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5.0)
             self._thread = None

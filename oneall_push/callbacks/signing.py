@@ -16,6 +16,7 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from ..errors import CallbackVerificationError, ConfigurationError
@@ -26,6 +27,7 @@ __all__ = [
     "callback_url",
     "job_id_from_path",
     "new_job_id",
+    "redact_signature",
     "sign",
     "verify",
 ]
@@ -33,6 +35,9 @@ __all__ = [
 _VERSION = b"oneall_push.callback.v1"
 JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _SIG = re.compile(r"[0-9a-f]{64}")
+# ASCII digits only (str.isdigit() accepts "²", which int() refuses), canonical, bounded.
+_EXP = re.compile(r"[1-9][0-9]{0,11}")
+_SIG_PARAM = re.compile(r"(?i)(\bsig=)[^&\s\"']*")
 
 
 def new_job_id() -> str:
@@ -68,11 +73,26 @@ def job_id_from_path(path: str) -> str | None:
     return candidate if JOB_ID_PATTERN.fullmatch(candidate) else None
 
 
-def _single(query: Mapping[str, list[str]] | Mapping[str, str], key: str) -> str | None:
-    value = query.get(key)
-    if isinstance(value, list):
-        return value[0] if len(value) == 1 else None
-    return value
+def redact_signature(text: str) -> str:
+    """``...?exp=1&sig=ab12`` -> ``...?exp=1&sig=<redacted>``, for logs."""
+    return _SIG_PARAM.sub(r"\1<redacted>", text)
+
+
+def _single(query: Mapping[str, Any], key: str) -> str | None:
+    """The parameter's only value; ``None`` if absent, repeated or not text."""
+    # Multi-value mappings (aiohttp ``getall``; werkzeug, Django, Starlette ``getlist``).
+    many = getattr(query, "getall", None) or getattr(query, "getlist", None)
+    value: Any
+    if callable(many):
+        try:
+            value = list(many(key))
+        except KeyError:
+            return None
+    else:
+        value = query.get(key)
+    if isinstance(value, (list, tuple)):
+        value = value[0] if len(value) == 1 else None
+    return value if isinstance(value, str) else None
 
 
 def verify(
@@ -87,12 +107,18 @@ def verify(
     Raises :class:`CallbackVerificationError` (status 403) when the signature is missing,
     malformed or wrong, or the URL has expired. Nothing here touches the body or a store.
     """
-    parsed = parse_qs(query, keep_blank_values=True) if isinstance(query, str) else query
+    if not JOB_ID_PATTERN.fullmatch(job_id):
+        raise CallbackVerificationError("malformed job id", status=404)
+    if isinstance(query, str):
+        # Repeated parameters are kept, so they can be refused below.
+        parsed: Mapping[str, Any] = parse_qs(query, keep_blank_values=True)
+    else:
+        parsed = query
     exp_text = _single(parsed, "exp")
     sig = _single(parsed, "sig")
     if exp_text is None or sig is None:
         raise CallbackVerificationError("missing signature")
-    if not _SIG.fullmatch(sig) or not exp_text.isdigit() or len(exp_text) > 12:
+    if not _SIG.fullmatch(sig) or not _EXP.fullmatch(exp_text):
         raise CallbackVerificationError("malformed signature")
     exp = int(exp_text)
     matched = False

@@ -20,10 +20,13 @@ from oneall_push import AsyncJob, AsyncMockTransport, AsyncOneAll
 from oneall_push._backends import AsyncBackend
 from oneall_push._transport import Request, Response
 from oneall_push.callbacks import signing
+from oneall_push.callbacks._redis_io import AsyncRedisConnection
 from oneall_push.callbacks.config import CallbackConfig
 from oneall_push.callbacks.outcome import CallbackOutcome
 from oneall_push.callbacks.records import JobRecord
 from oneall_push.errors import (
+    CallbackStoreError,
+    CallbackVerificationError,
     ConnectError,
     JobFailedError,
     JobNotFoundError,
@@ -41,6 +44,7 @@ from tests.callback_helpers import (
     AsyncPoster,
     AsyncRedisStore,
     callback_body,
+    record_notifications,
     redis_server,
 )
 
@@ -194,7 +198,13 @@ async def test_late_callback_after_a_wait_timed_out(
     assert (await again.wait(timeout=5)).video_id == "late"
 
 
-async def test_waiters_are_woken_by_callbacks(client: AsyncOneAll, poster: AsyncPoster) -> None:
+async def test_waiters_are_woken_by_callbacks(
+    client: AsyncOneAll, poster: AsyncPoster, store: AsyncCallbackStore
+) -> None:
+    store.poll_interval = 3600.0  # only the notification can wake a waiter before its timeout
+    notifications = record_notifications(store)
+    # The Redis store's subscription is up first, so its wake-up-everyone is not counted.
+    assert await store.wait(uuid.uuid4().hex, 0.05) is None
     jobs = [await client.twitter.upload_video(f"tok-w{i}", video_url=VIDEO_URL) for i in range(4)]
     results: dict[str, str | None] = {}
 
@@ -202,18 +212,20 @@ async def test_waiters_are_woken_by_callbacks(client: AsyncOneAll, poster: Async
         results[job.id] = (await job.wait(timeout=20)).video_id
 
     async def deliver() -> None:
-        await AsyncBackend().sleep(0.2)  # every waiter is already waiting
+        while len(notifications) < len(jobs):  # every waiter is registered
+            await AsyncBackend().sleep(0.01)
+        notifications.clear()
         for job in jobs:
             assert job.record.callback_url is not None
             assert (await poster.post(job.record.callback_url, callback_body(job.id)))[0] == 200
 
-    started = time.monotonic()
     async with AsyncBackend().task_pool(len(jobs) + 1) as pool:
         for job in jobs:
             await pool.submit(wait_for, job)
         await pool.submit(deliver)
     assert results == {job.id: job.id for job in jobs}
-    assert time.monotonic() - started < 10
+    # Each waiter was woken by its callback's notification, not by its timeout's last read.
+    assert all(notifications.reached[job.id] >= 1 for job in jobs)
 
 
 async def test_failure_callback_raises_job_failed(client: AsyncOneAll, poster: AsyncPoster) -> None:
@@ -234,6 +246,8 @@ async def test_forged_signatures_are_refused_and_nothing_is_stored(
     other = await client.twitter.upload_video("tok-7", video_url=VIDEO_URL)
     base, _, query = url.partition("?")
     flipped = query[:-1] + ("0" if query[-1] != "0" else "1")
+    exp = query.split("exp=")[1].split("&")[0]
+    sig = query.split("sig=")[1]
     forged = [
         f"{base}?{flipped}",  # one hex digit changed
         base,  # no signature at all
@@ -241,12 +255,39 @@ async def test_forged_signatures_are_refused_and_nothing_is_stored(
         # A valid signature of another job.
         base.rsplit("/", 1)[0] + "/" + other.id + "?" + query,
         f"{base}?{query.replace('exp=', 'exp=1')}",  # expiry tampered
+        # Malformed expiries: Unicode digits ("²", Arabic-Indic), too long, not canonical.
+        f"{base}?exp=%C2%B2&sig={sig}",
+        f"{base}?exp=%D9%A1%D9%A2%D9%A3&sig={sig}",
+        f"{base}?exp={'9' * 40}&sig={sig}",
+        f"{base}?exp=0{exp}&sig={sig}",
+        f"{base}?exp=-{exp}&sig={sig}",
+        f"{base}?exp=%2B{exp}&sig={sig}",
+        f"{base}?exp={exp}%00&sig={sig}",
+        # Malformed signatures: upper case, not hex, not ASCII, not UTF-8, too long.
+        f"{base}?exp={exp}&sig={sig.upper()}",
+        f"{base}?exp={exp}&sig={'g' * 64}",
+        f"{base}?exp={exp}&sig={'%C3%A9' * 64}",
+        f"{base}?exp={exp}&sig=%FF{sig[2:]}",
+        f"{base}?exp={exp}&sig={sig}0",
+        # Repeated or missing parameters, even when every copy is right.
+        f"{base}?exp={exp}&sig={sig}&sig={sig}",
+        f"{base}?exp={exp}&exp={exp}&sig={sig}",
+        f"{base}?sig={sig}",
+        f"{base}?exp={exp}",
+        f"{base}?exp=&sig=",
+        f"{base}?exp&sig",
     ]
     for bad in forged:
         status, _ = await poster.post(bad, callback_body("forged"))
         assert status == 403, bad
     assert await store.get(job.id) is None
     assert await store.get(other.id) is None
+    # Job ids that cannot be ours are unknown, whatever the query says.
+    root = base.rsplit("/", 1)[0]
+    for bad_id in ["%C3%A9" * 10, "short", "x" * 65, job.id[:-1] + "%C3%A9"]:
+        status, _ = await poster.post(f"{root}/{bad_id}?{query}", callback_body("forged"))
+        assert status == 404, bad_id
+    assert await store.get(job.id) is None
     # A secret the receiver does not know.
     config = CallbackConfig(public_url=client.jobs.config.public_url, secret="x" * 32)  # type: ignore[union-attr]
     assert (await poster.post(signing.callback_url(config, job.id), callback_body()))[0] == 403
@@ -294,6 +335,27 @@ async def test_unknown_job_is_404(
                 }
             }
         ).encode(),
+        # OneAll's immediate "queued" answer POSTed to the callback URL: no video_id.
+        json.dumps(QUEUED).encode(),
+        # Success without the id of what was created (null, empty, absent).
+        callback_body("").replace(b'"video_id": ""', b'"video_id": null'),
+        callback_body(""),
+        callback_body("  "),
+        callback_body().replace(b'"video_id": "1120592651986796544", ', b""),
+    ],
+    ids=[
+        "empty",
+        "not-json",
+        "truncated",
+        "array",
+        "no-request",
+        "no-result-data",
+        "video-id-object",
+        "queued-answer",
+        "video-id-null",
+        "video-id-empty",
+        "video-id-blank",
+        "video-id-absent",
     ],
 )
 async def test_malformed_body_is_400_and_not_stored(
@@ -464,6 +526,12 @@ async def test_secrets_stay_out_of_reprs_and_logs(
     assert (await poster.post(url, callback_body())).__getitem__(0) == 200
     assert (await poster.post(url + "0", callback_body()))[0] == 403
     assert (await client.jobs.get(job.id)).id == job.id
+    assert (await poster.post(url, b"{not json"))[0] == 400
+    assert (await poster.post(signing.callback_url(client.jobs.config, "f" * 32), b"{}"))[0] == 404  # type: ignore[arg-type]
+    try:
+        signing.verify(client.jobs.config, job.id, "exp=1&sig=" + "0" * 64)  # type: ignore[arg-type]
+    except CallbackVerificationError as exc:
+        refused = exc
     texts = [
         repr(client),
         repr(client.jobs),
@@ -474,12 +542,21 @@ async def test_secrets_stay_out_of_reprs_and_logs(
         repr(job.record),
         str(job.record),
         repr(receiver),
+        str(receiver),
         repr(receiver.handler),
+        repr(await client.jobs.store_or_fail().get(job.id)),
         str(JobTimeoutError(job.id, 1)),
-        # The library's own logs (the test's HTTP client logs its URLs, as clients do).
-        "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("oneall_push")),
+        str(refused),
+        repr(refused),
+        # Every log record at DEBUG, but the test's own HTTP client's (urllib3 logs its URLs,
+        # as clients do): the library's, aiohttp's, the server's.
+        "\n".join(
+            f"{r.getMessage()} {vars(r)}"
+            for r in caplog.records
+            if not r.name.startswith("urllib3")
+        ),
     ]
-    assert "refused: bad signature" in texts[-1] or "refused: malformed signature" in texts[-1]
+    assert "refused: malformed signature" in texts[-1]
     for text in texts:
         assert sig not in text
         assert SECRET not in text
@@ -539,15 +616,132 @@ async def test_redis_waiter_rereads_after_reconnect(redis_url: str) -> None:
         await AsyncBackend().sleep(0.3)  # the waiter has subscribed, read nothing, and sleeps
         lose_notification_then_reconnect()
 
+    notifications = record_notifications(store)
     try:
         assert await store.wait(job_id, 0.05) is None  # the subscription is up
-        started = time.monotonic()
+        notifications.clear()
         async with AsyncBackend().task_pool(2) as pool:
             await pool.submit(waiter)
             await pool.submit(trigger)
-        # Only the re-read after the reconnect can have found it (no PUBLISH, no polling).
+        # Only the re-read after the reconnect can have found it (no PUBLISH, no polling):
+        # the resubscription woke the waiter before its timeout's last read.
         assert results == [outcome]
-        assert time.monotonic() - started < 10
+        assert notifications.reached[job_id] >= 1
     finally:
         raw.close()
         await store.close()
+
+
+class _Interrupted(BaseException):
+    """Stands for a cancellation (or KeyboardInterrupt) while a wait subscribes."""
+
+
+async def test_a_wait_interrupted_while_subscribing_leaves_no_watcher(redis_url: str) -> None:
+    class Interrupting(AsyncRedisConnection):
+        async def listen(self, *args: object, **kwargs: object) -> bool:
+            raise _Interrupted
+
+    connection = Interrupting(redis_url)
+    store = AsyncRedisStore(connection=connection, prefix=f"interrupt-{uuid.uuid4().hex[:8]}:")
+    try:
+        with pytest.raises(_Interrupted):
+            await store.wait(uuid.uuid4().hex, 5)
+        assert len(store._watchers) == 0
+    finally:
+        await connection.close()
+
+
+async def test_a_closed_receiver_stores_nothing(
+    store: AsyncCallbackStore, poster: AsyncPoster
+) -> None:
+    server = AsyncCallbackServer(
+        CallbackConfig(public_url="http://127.0.0.1/", secret=SECRET), store
+    )
+    await server.start()
+    signed = CallbackConfig(public_url=server.url, secret=SECRET)
+    before, after = uuid.uuid4().hex, uuid.uuid4().hex
+    for job_id in (before, after):
+        await store.register(_record(job_id), ttl=60)
+    try:
+        # The poster keeps this connection open for the next request.
+        assert (await poster.post(signing.callback_url(signed, before), callback_body()))[0] == 200
+    finally:
+        await server.close()
+    status = await poster.try_post(signing.callback_url(signed, after), callback_body())
+    assert status != 200
+    assert await store.get(after) is None
+    assert await store.get(before) is not None
+
+
+async def test_forged_requests_do_not_flood_the_logs(
+    client: AsyncOneAll, poster: AsyncPoster, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="oneall_push")
+    await client.twitter.upload_video("tok-18", video_url=VIDEO_URL)
+    url = last_url(client)
+    for _ in range(6):
+        assert (await poster.post(url + "0", callback_body()))[0] == 403
+    levels = [
+        r.levelno
+        for r in caplog.records
+        if r.name.startswith("oneall_push") and "refused" in r.getMessage()
+    ]
+    # Each refusal at INFO; one WARNING summary for the interval, not one per request.
+    assert levels.count(logging.INFO) == 6
+    assert levels.count(logging.WARNING) == 1
+
+
+async def test_redis_credentials_stay_out_of_reprs_and_errors() -> None:
+    password = "hunter2-redis-password"
+    store = AsyncRedisStore(f"redis://user:{password}@127.0.0.1:{_closed_port()}/0")
+    try:
+        assert password not in repr(store)
+        with pytest.raises(CallbackStoreError) as caught:
+            await store.get(uuid.uuid4().hex)
+        assert password not in str(caught.value)
+        assert password not in repr(caught.value)
+    finally:
+        await store.close()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _record(job_id: str) -> JobRecord:
+    return JobRecord(
+        id=job_id,
+        endpoint="twitter.upload_video",
+        identity_token="tok",
+        created=JobRecord.from_dict(
+            {"id": "x", "endpoint": "e", "identity_token": "t", "created": "2024-01-01T00:00:00"}
+        ).created,
+    )
+
+
+async def test_many_concurrent_waits_share_the_store_connections(
+    store: AsyncCallbackStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="oneall_push")
+    job_ids = [uuid.uuid4().hex for _ in range(150)]  # more than redis-py's default pool
+    for n, job_id in enumerate(job_ids):
+        await store.put(
+            job_id, CallbackOutcome(ok=True, status=200, info=str(n), document={}), ttl=60
+        )
+    got: dict[str, str] = {}
+
+    async def wait_one(job_id: str) -> None:
+        outcome = await store.wait(job_id, 20)
+        assert outcome is not None
+        got[job_id] = outcome.info
+
+    async with AsyncBackend().task_pool(len(job_ids)) as pool:
+        for job_id in job_ids:
+            await pool.submit(wait_one, job_id)
+    assert got == {job_id: str(n) for n, job_id in enumerate(job_ids)}
+    assert not [r for r in caplog.records if "unreachable" in r.getMessage()]
