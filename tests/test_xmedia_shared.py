@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from oneall_push._xmedia import (
     BearerAuth,
@@ -16,6 +18,7 @@ from oneall_push._xmedia import (
     resolve_media_type,
     sniff_media_type,
 )
+from oneall_push._xmedia._media_types import check_one_shot
 from oneall_push._xmedia._wire import media_from_document, multipart_prefix
 from oneall_push.errors import (
     ConfigurationError,
@@ -45,6 +48,14 @@ MiB = 1024 * 1024
         (b"1\n00:00:01,000 --> 00:00:02,000\nHello", "text/srt"),
         (b"glTF\x02\x00\x00\x00", "model/gltf-binary"),
         (b"hello world", None),
+        # HEIF/HEIC and AVIF stills carry an ftyp box too: not MP4.
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", None),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic", None),
+        (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf", None),
+        (b"\x00\x00\x00\x18ftypmsf1\x00\x00\x00\x00msf1hevc", None),
+        (b"\x00\x00\x00\x18ftypXYZ1\x00\x00\x00\x00XYZ1avis", None),
+        # A video whose compatible brands mention an image brand is still a video.
+        (b"\x00\x00\x00\x1cftypisom\x00\x00\x02\x00isomavc1mif1", "video/mp4"),
     ],
 )
 def test_sniff(head: bytes, expected: str | None) -> None:
@@ -202,3 +213,77 @@ def test_bearer_auth_hides_the_token() -> None:
         BearerAuth("")
     with pytest.raises(ConfigurationError):
         BearerAuth("a\r\nInjected: 1")
+
+
+def test_heif_gets_a_clear_message() -> None:
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
+    for head, name in ((heic, None), (b"????", "IMG_0001.HEIC"), (b"????", "a.avif")):
+        with pytest.raises(RequestValidationError) as info:
+            resolve_media_type(None, head, name)
+        assert info.value.field == "media_type" and "HEIC" in info.value.rule
+    # Content wins over a misleading extension.
+    assert resolve_media_type(None, b"\x89PNG\r\n\x1a\n", "photo.heic") == "image/png"
+
+
+@pytest.mark.parametrize(
+    ("media_type", "category", "size", "field"),
+    [
+        ("image/png", "tweet_image", 5 * MiB, None),
+        ("image/png", "tweet_image", 5 * MiB + 1, "total_bytes"),
+        ("image/gif", "tweet_gif", 15 * MiB, None),
+        ("image/gif", "tweet_gif", 15 * MiB + 1, "total_bytes"),
+        ("text/vtt", "subtitles", 1000, None),
+        ("text/srt", "tweet_image", 1000, "media_category"),
+        ("image/png", "subtitles", 1000, "media_category"),
+        ("image/png", "tweet_video", 1000, "media_category"),
+        ("video/mp4", "tweet_video", 1000, "media_type"),
+        ("model/gltf-binary", None, 1000, "media_type"),
+        ("image/png", "tweet_image", 0, "total_bytes"),
+    ],
+)
+def test_one_shot_limits(
+    media_type: str, category: str | None, size: int, field: str | None
+) -> None:
+    if field is None:
+        check_one_shot(media_type, category, size)
+        return
+    with pytest.raises(RequestValidationError) as info:
+        check_one_shot(media_type, category, size)
+    assert info.value.field == field
+
+
+def test_chunk_plan_wants_integers() -> None:
+    for bad in ("1000", True, 1000.0):
+        with pytest.raises(RequestValidationError) as info:
+            plan_chunks(bad, MiB, 4 * MiB)  # type: ignore[arg-type]
+        assert info.value.field == "total_bytes" and "integer" in info.value.rule
+
+
+def test_rate_limit_without_an_exhausted_window_picks_the_nearest_reset() -> None:
+    headers = {
+        "x-rate-limit-remaining": "3",
+        "x-rate-limit-reset": "1700000100",
+        "x-app-limit-24hour-remaining": "900",
+        "x-app-limit-24hour-reset": "1700050000",
+    }
+    info = parse_rate_limit(headers)
+    assert info is not None and (info.scope, info.reset) == ("15min", 1700000100)
+
+
+def test_shared_xmedia_modules_do_not_use_an_event_loop() -> None:
+    package = Path(__file__).resolve().parent.parent / "oneall_push" / "_xmedia"
+    for module in sorted(package.glob("*.py")):
+        text = module.read_text()
+        assert "asyncio" not in text and "to_thread" not in text, module.name
+
+
+def test_sandbox_create_app_for_mounting() -> None:
+    from oneall_push.sandbox.xmedia import XMEDIA_SANDBOX, XMediaSandbox, create_app
+
+    app = create_app()
+    assert isinstance(app, web.Application)
+    assert isinstance(app[XMEDIA_SANDBOX], XMediaSandbox)
+    paths = {route.resource.canonical for route in app.router.routes() if route.resource}
+    assert {"/2/media/upload/initialize", "/2/media/upload/{media_id}/append"} <= paths
+    mine = XMediaSandbox(tokens=("t",))
+    assert create_app(mine)[XMEDIA_SANDBOX] is mine

@@ -8,21 +8,23 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from .._backends import SyncBackend
 from .._transport import Request, Response, SyncHttpTransport, SyncTransport, Timeout
 from .._version import __version__
-from .._xmedia._io import SyncChunkReader, SyncMediaSource
+from .._xmedia._io import SyncMediaSource
 from .._xmedia._media_types import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_CHUNK_SIZE,
     MAX_SEGMENTS,
     SNIFF_BYTES,
     ChunkPlan,
+    check_one_shot,
     infer_category,
     plan_chunks,
     resolve_media_type,
@@ -50,24 +52,37 @@ from ..errors import (
     ConnectError,
     MediaProcessingError,
     MediaProcessingTimeoutError,
+    MediaSessionExpiredError,
+    MediaSourceError,
+    MediaUploadAbortedError,
     OutcomeUnknownError,
     RequestValidationError,
     XAPIError,
     XRateLimitError,
 )
+from ._xmedia_io import SyncChunkReader
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "SyncXMedia"]
 
 logger = logging.getLogger("oneall_push.xmedia")
 
 DEFAULT_BASE_URL = "https://api.x.com"
-# Appends in flight at once. Measured with benchmarks/bench_xmedia.py on loopback; X does not
-# document out-of-order appends, each chunk carries its segment_index.
+# Appends in flight at once: the knee of the max_concurrency sweep in
+# benchmarks/bench_xmedia.py (loopback). X does not document out-of-order appends; each chunk
+# carries its segment_index.
 DEFAULT_MAX_CONCURRENCY = 3
 MAX_CONCURRENCY = 16
 DEFAULT_PROCESSING_DEADLINE = 1800.0
+# Added to x-rate-limit-reset: it is whole seconds and clocks drift.
+RATE_LIMIT_SLACK = 1.0
+# A status check made right at the processing deadline still gets this long to answer.
+MIN_CHECK_TIME = 1.0
 USER_AGENT = f"oneall-push-python/{__version__}"
 _MEDIA_ID = re.compile(r"\A[0-9]{1,19}\Z")
+
+
+class _OutOfTime(Exception):
+    """A wait would pass the caller's deadline (processing) or the session's expiry."""
 
 
 def _check_media_id(media_id: str) -> str:
@@ -77,13 +92,26 @@ def _check_media_id(media_id: str) -> str:
 
 
 def _owner_list(additional_owners: Sequence[str]) -> list[str]:
-    owners = [str(o) for o in additional_owners]
+    if isinstance(additional_owners, (str, bytes, bytearray)) or not isinstance(
+        additional_owners, Iterable
+    ):
+        raise RequestValidationError(
+            "additional_owners", "must be a list of user ids, not a single value"
+        )
+    owners = list(additional_owners)
     if len(owners) > 100:
         raise RequestValidationError("additional_owners", "at most 100 user ids")
     for owner in owners:
-        if not _MEDIA_ID.match(owner):
-            raise RequestValidationError("additional_owners", "user ids are 1 to 19 digits")
+        if not isinstance(owner, str) or not _MEDIA_ID.match(owner):
+            raise RequestValidationError(
+                "additional_owners", "user ids are strings of 1 to 19 digits"
+            )
     return owners
+
+
+def _check_shared(shared: bool | None) -> None:
+    if shared is not None and not isinstance(shared, bool):
+        raise RequestValidationError("shared", "must be True, False or None (a real bool)")
 
 
 def _check_alt_text(text: str) -> None:
@@ -91,12 +119,40 @@ def _check_alt_text(text: str) -> None:
         raise RequestValidationError("alt_text", "must be 1 to 1000 characters")
 
 
+def _check_deadline(field: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise RequestValidationError(field, "must be a positive number of seconds")
+    return float(value)
+
+
+def _int_setting(name: str, value: int, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"{name} must be an integer, not {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ConfigurationError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def _seconds_setting(name: str, value: float, *, positive: bool) -> float:
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and not math.isnan(value)
+    if not ok or value < 0 or (positive and value == 0):
+        rule = "a positive" if positive else "a non-negative"
+        raise ConfigurationError(f"{name} must be {rule} number of seconds, got {value!r}")
+    return float(value)
+
+
+def _cap(limit: float | None, left: float) -> float:
+    return left if limit is None else min(limit, left)
+
+
 class SyncXMedia:
     """Client for X API v2 media upload.
 
     ``bearer_token`` is an OAuth 2.0 user token with the ``media.write`` scope (app-only bearer
     tokens are refused by X); ``auth=`` takes any object with ``headers(method, url)`` instead,
-    e.g. an OAuth 1.0a signer. Use it as a context manager, or call :meth:`close`.
+    e.g. an OAuth 1.0a signer (called once per attempt). Use it as a context manager, or call
+    :meth:`close`.
     """
 
     def __init__(
@@ -119,29 +175,38 @@ class SyncXMedia:
     ) -> None:
         if (bearer_token is None) == (auth is None):
             raise ConfigurationError("give exactly one of bearer_token= or auth=")
+        if auth is not None and not callable(getattr(auth, "headers", None)):
+            raise ConfigurationError("auth must have a headers(method, url) method")
         self._auth: XAuth = auth if auth is not None else BearerAuth(bearer_token or "")
-        if not base_url.startswith(("http://", "https://")):
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.timeout = Timeout.coerce(timeout, Timeout(connect=10.0, read=120.0))
+        if retry is not None and not isinstance(retry, XRetryPolicy):
+            raise ConfigurationError("retry must be an XRetryPolicy")
         self.retry = retry if retry is not None else XRetryPolicy()
-        if not 1 <= max_concurrency <= MAX_CONCURRENCY:
-            raise ConfigurationError(f"max_concurrency must be between 1 and {MAX_CONCURRENCY}")
-        if chunk_size < 1 or max_chunk_size < chunk_size:
-            raise ConfigurationError("need 1 <= chunk_size <= max_chunk_size")
-        if processing_deadline <= 0:
-            raise ConfigurationError("processing_deadline must be positive")
-        self.chunk_size = chunk_size
-        self.max_chunk_size = max_chunk_size
-        self.max_concurrency = max_concurrency
-        self.processing_deadline = processing_deadline
-        self.min_poll_interval = min_poll_interval
+        self.chunk_size = _int_setting("chunk_size", chunk_size, 1)
+        self.max_chunk_size = _int_setting("max_chunk_size", max_chunk_size, 1)
+        if chunk_size > max_chunk_size:
+            raise ConfigurationError(
+                f"chunk_size ({chunk_size}) must not exceed max_chunk_size ({max_chunk_size})"
+            )
+        self.max_concurrency = _int_setting("max_concurrency", max_concurrency, 1, MAX_CONCURRENCY)
+        self.processing_deadline = _seconds_setting(
+            "processing_deadline", processing_deadline, positive=True
+        )
+        self.min_poll_interval = _seconds_setting(
+            "min_poll_interval", min_poll_interval, positive=False
+        )
         self._transport = transport if transport is not None else SyncHttpTransport()
         self._backend = backend if backend is not None else SyncBackend()
         self._user_agent = user_agent or USER_AGENT
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r}, auth={self._auth!r})"
+        # Only the auth's type: a custom signer's repr may show its secrets.
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, auth={type(self._auth).__name__})"
+        )
 
     def __enter__(self) -> SyncXMedia:
         return self
@@ -173,14 +238,15 @@ class SyncXMedia:
         if media_category is not None:
             infer_category(media_type, "tweet", media_category)
         plan_chunks(total_bytes, 1, total_bytes)
+        owners = _owner_list(additional_owners)
+        _check_shared(shared)
         document: dict[str, Any] = {"media_type": media_type, "total_bytes": total_bytes}
         if media_category is not None:
             document["media_category"] = media_category
-        owners = _owner_list(additional_owners)
         if owners:
             document["additional_owners"] = owners
         if shared is not None:
-            document["shared"] = bool(shared)
+            document["shared"] = shared
         answer = self._exchange(
             "POST",
             "/2/media/upload/initialize",
@@ -196,15 +262,22 @@ class SyncXMedia:
         """Send one chunk: ``POST /2/media/upload/{id}/append`` (multipart ``media`` +
         ``segment_index``). Retried on connect errors, broken exchanges, 5xx and 429."""
         _check_media_id(media_id)
-        if not isinstance(segment_index, int) or not 0 <= segment_index < MAX_SEGMENTS:
+        if (
+            isinstance(segment_index, bool)
+            or not isinstance(segment_index, int)
+            or not 0 <= segment_index < MAX_SEGMENTS
+        ):
             raise RequestValidationError("segment_index", "must be an integer from 0 to 999")
-        if not media:
-            raise RequestValidationError("media", "a chunk cannot be empty")
+        if not isinstance(media, (bytes, bytearray, memoryview)) or not media:
+            raise RequestValidationError("media", "must be non-empty bytes")
         form = multipart_prefix([("segment_index", str(segment_index))])
-        self._send_append(media_id, form.wrap(media), form.content_type)
+        self._send_append(media_id, form.wrap(bytes(media)), form.content_type, None)
 
     def finalize(self, media_id: str) -> UploadedMedia:
-        """Close the upload: ``POST /2/media/upload/{id}/finalize`` with the JSON body ``{}``."""
+        """Close the upload: ``POST /2/media/upload/{id}/finalize`` with the JSON body ``{}``.
+
+        Retried once after a broken exchange or 5xx: finalizing twice answers the same media.
+        """
         _check_media_id(media_id)
         answer = self._exchange(
             "POST",
@@ -219,14 +292,7 @@ class SyncXMedia:
     def status(self, media_id: str) -> UploadedMedia:
         """Processing status: ``GET /2/media/upload?media_id=...&command=STATUS``."""
         _check_media_id(media_id)
-        answer = self._exchange(
-            "GET",
-            "/2/media/upload",
-            query={"media_id": media_id, "command": "STATUS"},
-            endpoint="media.status",
-            ambiguous_retries=self.retry.max_retries,
-        )
-        return media_from_document(answer, status=200, endpoint="media.status")
+        return self._status(media_id, None)
 
     def create_metadata(self, media_id: str, metadata: Mapping[str, Any]) -> Any:
         """Attach metadata: ``POST /2/media/metadata`` ``{"id": ..., "metadata": {...}}``.
@@ -234,6 +300,8 @@ class SyncXMedia:
         Returns X's ``data`` object.
         """
         _check_media_id(media_id)
+        if not isinstance(metadata, Mapping):
+            raise RequestValidationError("metadata", "must be a mapping")
         alt = metadata.get("alt_text")
         if isinstance(alt, Mapping):
             _check_alt_text(alt.get("text", ""))
@@ -266,18 +334,23 @@ class SyncXMedia:
     ) -> UploadedMedia:
         """One-shot upload for images and subtitles: ``POST /2/media/upload`` (multipart).
 
-        The whole file is sent in one request, so it is held in memory; use :meth:`upload`
-        for video and anything large.
+        The whole file is sent in one request, so it is held in memory: only images (5 MiB,
+        GIF 15 MiB) and subtitles (text/srt, text/vtt; 5 MiB) are taken, checked before the
+        file is read. Use :meth:`upload` for video and anything large.
         """
         if alt_text is not None:
             _check_alt_text(alt_text)
         owners = _owner_list(additional_owners)
-        reader = SyncChunkReader.open(source, total_bytes=total_bytes)
+        _check_shared(shared)
+        if media_type is not None:
+            resolve_media_type(media_type, b"", None)
+            check_one_shot(media_type, None, 1)
+        reader = SyncChunkReader.open(source, total_bytes=total_bytes, backend=self._backend)
         try:
             head = reader.head(SNIFF_BYTES)
             mtype = resolve_media_type(media_type, head, reader.name)
             category = infer_category(mtype, target, media_category)
-            plan_chunks(reader.total_bytes, reader.total_bytes, reader.total_bytes)
+            check_one_shot(mtype, category, reader.total_bytes)
             fields = [("media_category", category or "tweet_image"), ("media_type", mtype)]
             if owners:
                 fields.append(("additional_owners", ",".join(owners)))
@@ -285,7 +358,7 @@ class SyncXMedia:
                 fields.append(("shared", "true" if shared else "false"))
             form = multipart_prefix(fields)
             body = form.wrap(reader.read(reader.total_bytes))
-            reader.check_exhausted()
+            reader.finish()
         finally:
             reader.close()
         answer = self._exchange(
@@ -327,20 +400,35 @@ class SyncXMedia:
         ``amplify``). Chunks are ``chunk_size`` bytes, raised so the upload fits 1000
         segments; up to ``max_concurrency`` are in flight (and in memory) at once.
 
+        Bad arguments raise RequestValidationError before anything is sent. Once X opened the
+        session, a failure before finalize succeeded raises MediaUploadAbortedError (or its
+        MediaSourceError / MediaSessionExpiredError) carrying ``media_id`` and the bytes X
+        acknowledged; the original error is its ``cause``.
+
         With ``wait`` (the default), processing is polled until it succeeds, raising
         MediaProcessingError when it fails and MediaProcessingTimeoutError after
-        ``processing_deadline`` seconds. ``progress`` receives UploadProgress events, then
-        ProcessingProgress events.
+        ``processing_deadline`` seconds. ``progress`` receives UploadProgress events (media
+        bytes acknowledged), then ProcessingProgress events.
         """
         owners = _owner_list(additional_owners)
+        _check_shared(shared)
         if alt_text is not None:
             _check_alt_text(alt_text)
-        reader = SyncChunkReader.open(source, total_bytes=total_bytes)
+        if media_type is not None:
+            resolve_media_type(media_type, b"", None)
+        if processing_deadline is not None:
+            _check_deadline("processing_deadline", processing_deadline)
+        if not isinstance(wait, bool):
+            raise RequestValidationError("wait", "must be True or False")
+        if progress is not None and not callable(progress):
+            raise RequestValidationError("progress", "must be callable")
+        reader = SyncChunkReader.open(source, total_bytes=total_bytes, backend=self._backend)
         try:
             head = reader.head(SNIFF_BYTES)
             mtype = resolve_media_type(media_type, head, reader.name)
             category = infer_category(mtype, target, media_category)
             plan = plan_chunks(reader.total_bytes, self.chunk_size, self.max_chunk_size)
+            opened = self._backend.monotonic()
             session = self.initialize(
                 media_type=mtype,
                 total_bytes=plan.total_bytes,
@@ -355,10 +443,22 @@ class SyncXMedia:
                 plan.segments,
                 plan.chunk_size,
             )
-            self._append_all(session.id, reader, plan, progress)
+            sent = SentCounter(plan.total_bytes)
+            expires_at = (
+                None if session.expires_after_secs is None else opened + session.expires_after_secs
+            )
+            try:
+                self._append_all(session.id, reader, plan, sent, progress, expires_at)
+            except Exception as exc:
+                aborted = _aborted(session.id, sent, exc)
+                raise aborted from aborted.cause
         finally:
             reader.close()
-        media = self.finalize(session.id)
+        try:
+            media = self.finalize(session.id)
+        except Exception as exc:
+            aborted = _aborted(session.id, sent, exc)
+            raise aborted from aborted.cause
         media = media.evolve(media_type=mtype, media_category=category)
         if media.processing_info is not None:
             self._emit_processing(media, progress)
@@ -381,10 +481,13 @@ class SyncXMedia:
 
         Waits ``check_after_secs`` (at least ``min_poll_interval``) between checks. Stops on
         ``succeeded``, on ``failed`` and on any ``error`` even while ``in_progress``
-        (MediaProcessingError), and after ``deadline`` seconds (MediaProcessingTimeoutError).
+        (MediaProcessingError), and after ``deadline`` seconds (MediaProcessingTimeoutError),
+        which also bounds retry and rate-limit waits inside a status check.
         """
-        limit = self.processing_deadline if deadline is None else deadline
-        started = self._backend.monotonic()
+        limit = (
+            self.processing_deadline if deadline is None else _check_deadline("deadline", deadline)
+        )
+        give_up_at = self._backend.monotonic() + limit
         while True:
             info = media.processing_info
             if info is None:
@@ -399,17 +502,31 @@ class SyncXMedia:
                 )
             if info.state == "succeeded":
                 return media
-            remaining = limit - (self._backend.monotonic() - started)
+            remaining = give_up_at - self._backend.monotonic()
             if remaining <= 0:
                 raise MediaProcessingTimeoutError(media.id, limit, info.state)
             delay = max(info.check_after_secs or 0.0, self.min_poll_interval)
             self._backend.sleep(min(delay, remaining))
             known = media
-            media = self.status(media.id)
+            try:
+                media = self._status(media.id, give_up_at)
+            except _OutOfTime as exc:
+                raise MediaProcessingTimeoutError(media.id, limit, info.state) from exc.__cause__
             media = media.evolve(media_type=known.media_type, media_category=known.media_category)
             self._emit_processing(media, progress)
 
     # --- internals ------------------------------------------------------------------------
+
+    def _status(self, media_id: str, give_up_at: float | None) -> UploadedMedia:
+        answer = self._exchange(
+            "GET",
+            "/2/media/upload",
+            query={"media_id": media_id, "command": "STATUS"},
+            endpoint="media.status",
+            ambiguous_retries=self.retry.max_retries,
+            give_up_at=give_up_at,
+        )
+        return media_from_document(answer, status=200, endpoint="media.status")
 
     def _emit_processing(
         self, media: UploadedMedia, progress: MediaProgressCallback | None
@@ -426,32 +543,62 @@ class SyncXMedia:
             )
         )
 
+    def _check_session(self, expires_at: float | None) -> None:
+        if expires_at is not None and self._backend.monotonic() >= expires_at:
+            raise _OutOfTime()
+
     def _append_all(
         self,
         media_id: str,
         reader: SyncChunkReader,
         plan: ChunkPlan,
+        sent: SentCounter,
         progress: MediaProgressCallback | None,
+        expires_at: float | None,
     ) -> None:
-        sent = SentCounter(plan.total_bytes)
         if self.max_concurrency == 1 or plan.segments == 1:
             for index in range(plan.segments):
-                body, content_type = self._next_body(reader, plan, index)
-                self._append_counted(media_id, index, body, content_type, sent, progress)
+                self._check_session(expires_at)
+                body, content_type, size = self._next_body(reader, plan, index)
+                self._append_counted(
+                    media_id, index, body, content_type, size, sent, progress, expires_at
+                )
         else:
+            stopped: Exception | None = None
             with self._backend.task_pool(self.max_concurrency) as pool:
                 for index in range(plan.segments):
+                    try:
+                        self._check_session(expires_at)
+                        body, content_type, size = self._next_body(reader, plan, index)
+                    except Exception as exc:
+                        # Let the appends in flight finish (they are counted), then raise.
+                        stopped = exc
+                        break
                     # Read before a slot frees: at most max_concurrency + 1 chunks in memory.
-                    body, content_type = self._next_body(reader, plan, index)
                     pool.submit(
-                        self._append_counted, media_id, index, body, content_type, sent, progress
+                        self._append_counted,
+                        media_id,
+                        index,
+                        body,
+                        content_type,
+                        size,
+                        sent,
+                        progress,
+                        expires_at,
                     )
                     del body
-        reader.check_exhausted()
+            if stopped is not None:
+                raise stopped
+        reader.finish()
+        self._check_session(expires_at)
 
-    def _next_body(self, reader: SyncChunkReader, plan: ChunkPlan, index: int) -> tuple[bytes, str]:
+    def _next_body(
+        self, reader: SyncChunkReader, plan: ChunkPlan, index: int
+    ) -> tuple[bytes, str, int]:
+        """The multipart body of segment ``index``, its content type and media byte count."""
+        chunk = reader.read(plan.size_of(index))
         form = multipart_prefix([("segment_index", str(index))])
-        return form.wrap(reader.read(plan.size_of(index))), form.content_type
+        return form.wrap(chunk), form.content_type, len(chunk)
 
     def _append_counted(
         self,
@@ -459,24 +606,30 @@ class SyncXMedia:
         index: int,
         body: bytes,
         content_type: str,
+        size: int,
         sent: SentCounter,
         progress: MediaProgressCallback | None,
+        expires_at: float | None,
     ) -> None:
-        size = len(body)
-        self._send_append(media_id, body, content_type)
+        self._send_append(media_id, body, content_type, expires_at)
         del body
-        done = sent.add(size)
-        if progress is not None:
-            progress(
+        if progress is None:
+            sent.add(size)
+            return
+        callback = progress
+
+        def emit(done: int) -> None:
+            callback(
                 UploadProgress(
-                    media_id=media_id,
-                    segment_index=index,
-                    bytes_sent=min(done, sent.total),
-                    total_bytes=sent.total,
+                    media_id=media_id, segment_index=index, bytes_sent=done, total_bytes=sent.total
                 )
             )
 
-    def _send_append(self, media_id: str, body: bytes, content_type: str) -> None:
+        sent.add(size, emit)
+
+    def _send_append(
+        self, media_id: str, body: bytes, content_type: str, expires_at: float | None
+    ) -> None:
         self._exchange(
             "POST",
             f"/2/media/upload/{media_id}/append",
@@ -484,6 +637,32 @@ class SyncXMedia:
             content_type=content_type,
             endpoint="media.append",
             ambiguous_retries=self.retry.max_retries,
+            give_up_at=expires_at,
+        )
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        content_type: str | None,
+        endpoint: str,
+        give_up_at: float | None,
+    ) -> Request:
+        """One attempt: auth headers are made anew (an OAuth 1.0a nonce must not repeat)."""
+        headers = {
+            **self._auth.headers(method, url),
+            "Accept": "application/json",
+            "User-Agent": self._user_agent,
+        }
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        timeout = self.timeout
+        if give_up_at is not None:
+            left = max(give_up_at - self._backend.monotonic(), MIN_CHECK_TIME)
+            timeout = Timeout(connect=_cap(timeout.connect, left), read=_cap(timeout.read, left))
+        return Request(
+            method=method, url=url, headers=headers, body=body, timeout=timeout, endpoint=endpoint
         )
 
     def _exchange(
@@ -496,37 +675,35 @@ class SyncXMedia:
         content_type: str | None = None,
         endpoint: str,
         ambiguous_retries: int,
+        give_up_at: float | None = None,
     ) -> Any:
-        """Send with the retry policy; the parsed JSON of a 2xx (None when empty)."""
+        """Send with the retry policy; the parsed JSON of a 2xx (None when empty).
+
+        With ``give_up_at`` (a monotonic instant), request timeouts are capped by the time left
+        and a retry wait that would pass it raises _OutOfTime instead of sleeping.
+        """
         url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
-        headers = {
-            **self._auth.headers(method, url),
-            "Accept": "application/json",
-            "User-Agent": self._user_agent,
-        }
-        if content_type is not None:
-            headers["Content-Type"] = content_type
-        request = Request(
-            method=method,
-            url=url,
-            headers=headers,
-            body=body,
-            timeout=self.timeout,
-            endpoint=endpoint,
-        )
         attempt = 0
         while True:
             attempt += 1
+            request = self._request(method, url, body, content_type, endpoint, give_up_at)
+            failure: Exception
             try:
                 response = self._transport.send(request)
             except ConnectError as exc:
+                failure = exc
                 delay = self._delay_after_network_error(exc, attempt, self.retry.max_retries)
             except OutcomeUnknownError as exc:
+                failure = exc
                 delay = self._delay_after_network_error(exc, attempt, ambiguous_retries)
             else:
                 if 200 <= response.status < 300:
-                    return parse_document(response.body)
-                delay = self._delay_after_status(response, attempt, ambiguous_retries, endpoint)
+                    return _success_document(response, endpoint)
+                failure, delay = self._delay_after_status(
+                    response, attempt, ambiguous_retries, endpoint
+                )
+            if give_up_at is not None and self._backend.monotonic() + delay > give_up_at:
+                raise _OutOfTime() from failure
             logger.info("%s: retry %d in %.2f s", endpoint, attempt, delay)
             self._backend.sleep(delay)
 
@@ -538,22 +715,55 @@ class SyncXMedia:
 
     def _delay_after_status(
         self, response: Response, attempt: int, ambiguous_retries: int, endpoint: str
-    ) -> float:
+    ) -> tuple[XAPIError, float]:
         error = error_from_response(response.status, response.headers, response.body, endpoint)
         logger.info("%s", error)
         if attempt > self.retry.max_retries:
             raise error
         if isinstance(error, XRateLimitError):
             info = parse_rate_limit(response.headers)
-            if info is None or info.reset is None:
-                return self.retry.backoff(attempt)
-            wait = info.reset - self._backend.wall_clock()
+            now = self._backend.wall_clock()
+            if info is None or info.reset is None or info.reset <= now:
+                return error, self.retry.backoff(attempt)
+            wait = info.reset - now + RATE_LIMIT_SLACK
             if wait > self.retry.max_rate_limit_wait:
                 raise error
-            return wait if wait > 0 else self.retry.backoff(attempt)
+            return error, wait
         if type(error) is not XAPIError or attempt > ambiguous_retries:
             raise error
         edge_404 = response.status == 404 and not response.body.strip()
         if response.status >= 500 or edge_404:
-            return self.retry.backoff(attempt)
+            return error, self.retry.backoff(attempt)
         raise error
+
+
+def _success_document(response: Response, endpoint: str) -> Any:
+    """The JSON of a 2xx; one that carries only ``errors`` (no ``data``) is an error."""
+    document = parse_document(response.body)
+    if isinstance(document, Mapping) and document.get("errors") and "data" not in document:
+        raise error_from_response(response.status, response.headers, response.body, endpoint)
+    return document
+
+
+def _aborted(media_id: str, sent: SentCounter, exc: Exception) -> MediaUploadAbortedError:
+    """The error for an upload stopped between initialize and a successful finalize."""
+    done, total = sent.value, sent.total
+    if isinstance(exc, _OutOfTime):
+        return MediaSessionExpiredError(
+            media_id,
+            bytes_acknowledged=done,
+            total_bytes=total,
+            reason="X's upload session expired (expires_after_secs) before finalize",
+            cause=exc.__cause__,
+        )
+    if isinstance(exc, RequestValidationError) and exc.field == "source":
+        return MediaSourceError(
+            media_id, rule=exc.rule, bytes_acknowledged=done, total_bytes=total, cause=exc
+        )
+    return MediaUploadAbortedError(
+        media_id,
+        bytes_acknowledged=done,
+        total_bytes=total,
+        reason=str(exc) or type(exc).__name__,
+        cause=exc,
+    )

@@ -1,10 +1,11 @@
 """X API v2 media upload: what both client halves and the sandbox share (no I/O here).
 
 The clients are :class:`oneall_push._async.xmedia.AsyncXMedia` and its generated twin
-:class:`oneall_push._sync.xmedia.SyncXMedia`.
+:class:`oneall_push._sync.xmedia.SyncXMedia`; the chunk readers are in
+``oneall_push/_async/_xmedia_io.py`` (and its twin).
 """
 
-from ._io import AsyncChunkReader, AsyncMediaSource, SyncChunkReader, SyncMediaSource
+from ._io import AsyncMediaSource, SyncMediaSource
 from ._media_types import (
     CATEGORIES,
     DEFAULT_CHUNK_SIZE,
@@ -33,7 +34,6 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_MAX_CHUNK_SIZE",
     "MEDIA_TYPES",
-    "AsyncChunkReader",
     "AsyncMediaSource",
     "BearerAuth",
     "ChunkPlan",
@@ -43,7 +43,6 @@ __all__ = [
     "ProcessingInfo",
     "ProcessingProgress",
     "RateLimitInfo",
-    "SyncChunkReader",
     "SyncMediaSource",
     "UploadProgress",
     "UploadedMedia",

@@ -20,10 +20,13 @@ __all__ = [
     "MAX_SEGMENTS",
     "MAX_TOTAL_BYTES",
     "MEDIA_TYPES",
+    "ONE_SHOT_CATEGORIES",
+    "ONE_SHOT_LIMITS",
     "PROCESSED_CATEGORIES",
     "SNIFF_BYTES",
     "ChunkPlan",
     "Target",
+    "check_one_shot",
     "infer_category",
     "plan_chunks",
     "resolve_media_type",
@@ -77,6 +80,12 @@ PROCESSED_CATEGORIES = frozenset(
     {"amplify_video", "tweet_gif", "tweet_video", "dm_gif", "dm_video"}
 )
 
+# The one-shot POST /2/media/upload takes images and subtitles only; the whole file goes in one
+# request (and in memory). X's limits: images 5 MB, animated GIF 15 MB; X's own errors name
+# them in bytes (5242880, 15728640). No figure is published for subtitles: 5 MiB as well.
+ONE_SHOT_LIMITS = {"image/gif": 15 * MiB, "image/": 5 * MiB, "text/": 5 * MiB}
+ONE_SHOT_CATEGORIES = frozenset({"tweet_image", "dm_image", "tweet_gif", "dm_gif", "subtitles"})
+
 Target = Literal["tweet", "dm", "amplify"]
 TARGETS: tuple[str, ...] = ("tweet", "dm", "amplify")
 
@@ -104,6 +113,33 @@ _EXTENSIONS = {
 }
 _SRT = re.compile(rb"\A\s*\d+\s*\r?\n\d{1,2}:\d\d:\d\d[,.]\d{1,3}\s+-->\s+")
 _QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+# ISO-BMFF brands of still images and image sequences (HEIF/HEIC, AVIF): an ``ftyp`` box, yet
+# not an MP4 X would take.
+_IMAGE_BRANDS = frozenset(
+    {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
+)
+# Brands that make a file a video even when an image brand is among the compatible ones.
+_VIDEO_BRANDS = frozenset(
+    {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ", b"dash"}
+)
+_IMAGE_EXTENSIONS = frozenset({"heic", "heif", "heics", "heifs", "avif", "avifs"})
+
+
+def _ftyp_brands(head: bytes) -> tuple[bytes, list[bytes]]:
+    """The major brand and the compatible brands of a leading ``ftyp`` box."""
+    size = int.from_bytes(head[0:4], "big")
+    end = min(len(head), size if size >= 16 else 16)
+    compatible = [head[i : i + 4] for i in range(16, end - 3, 4)]
+    return head[8:12], compatible
+
+
+def _is_heif_image(head: bytes) -> bool:
+    if head[4:8] != b"ftyp":
+        return False
+    major, compatible = _ftyp_brands(head)
+    if major in _IMAGE_BRANDS:
+        return True
+    return major not in _VIDEO_BRANDS and any(b in _IMAGE_BRANDS for b in compatible)
 
 
 def sniff_media_type(head: bytes) -> str | None:
@@ -121,6 +157,8 @@ def sniff_media_type(head: bytes) -> str | None:
     if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\x00\x00\x00\x00":
         return "image/bmp"
     if head[4:8] == b"ftyp":
+        if _is_heif_image(head):
+            return None
         return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
     if head[4:8] in _QUICKTIME_ATOMS:
         return "video/quicktime"
@@ -155,7 +193,14 @@ def resolve_media_type(explicit: str | None, head: bytes, name: str | None) -> s
                 "media_type", f"must be one of {', '.join(sorted(MEDIA_TYPES))}; got {explicit!r}"
             )
         return explicit
-    found = sniff_media_type(head) or _extension_type(name)
+    found = sniff_media_type(head)
+    ext = name.rsplit(".", 1)[1].lower() if name and "." in name else ""
+    if found is None and (_is_heif_image(head) or ext in _IMAGE_EXTENSIONS):
+        raise RequestValidationError(
+            "media_type",
+            "HEIF/HEIC and AVIF images are not among X's media types; convert to JPEG or PNG",
+        )
+    found = found or _extension_type(name)
     if found is None:
         raise RequestValidationError(
             "media_type",
@@ -216,6 +261,10 @@ class ChunkPlan:
 def plan_chunks(total_bytes: int, chunk_size: int, max_chunk_size: int) -> ChunkPlan:
     """Chunk size ``chunk_size``, raised to ``ceil(total / 1000)`` so the upload fits X's 1000
     segments, and refused when that exceeds ``max_chunk_size``."""
+    if isinstance(total_bytes, bool) or not isinstance(total_bytes, int):
+        raise RequestValidationError(
+            "total_bytes", f"must be an integer number of bytes, not {type(total_bytes).__name__}"
+        )
     if total_bytes <= 0:
         raise RequestValidationError("total_bytes", "the media is empty")
     if total_bytes > MAX_TOTAL_BYTES:
@@ -233,3 +282,30 @@ def plan_chunks(total_bytes: int, chunk_size: int, max_chunk_size: int) -> Chunk
             "answered 413/431 to 5 MB chunks) or upload a smaller file",
         )
     return ChunkPlan(total_bytes, needed)
+
+
+def check_one_shot(media_type: str, category: str | None, total_bytes: int) -> None:
+    """Refuse what the one-shot upload cannot take: only images and subtitles, within X's
+    size limits (the file is sent in one request, from memory)."""
+    limit = next((v for k, v in ONE_SHOT_LIMITS.items() if media_type.startswith(k)), None)
+    if limit is None or media_type not in MEDIA_TYPES:
+        raise RequestValidationError(
+            "media_type",
+            f"the one-shot upload takes images and subtitles (text/srt, text/vtt), not "
+            f"{media_type}; use upload()",
+        )
+    if category is not None and category not in ONE_SHOT_CATEGORIES:
+        raise RequestValidationError(
+            "media_category",
+            f"the one-shot upload takes {', '.join(sorted(ONE_SHOT_CATEGORIES))}; use upload()",
+        )
+    if (category == "subtitles") != media_type.startswith("text/"):
+        raise RequestValidationError("media_category", f"{category} does not fit {media_type}")
+    if total_bytes <= 0:
+        raise RequestValidationError("total_bytes", "the media is empty")
+    if total_bytes > limit:
+        raise RequestValidationError(
+            "total_bytes",
+            f"{total_bytes} bytes is above the one-shot limit of {limit} bytes for "
+            f"{media_type}; use upload()",
+        )

@@ -79,7 +79,8 @@ class UploadedMedia:
 
 @attrs.frozen(kw_only=True)
 class UploadProgress:
-    """A chunk was accepted: ``bytes_sent`` of ``total_bytes`` are with X.
+    """A chunk was accepted: ``bytes_sent`` media bytes (multipart framing not counted) of
+    ``total_bytes`` are with X.
 
     With concurrent appends, chunks complete out of order; ``bytes_sent`` only grows.
     """
@@ -113,14 +114,17 @@ MediaProgressCallback = Callable[[MediaEvent], object]
 class XRetryPolicy:
     """What the X media client retries, and how long it waits.
 
-    Appends and status checks are idempotent (a chunk is keyed by its segment index), so they
-    are retried on connect errors, broken exchanges, 5xx, empty-body 404 from the edge, and
-    429. Initialize is retried only when it provably was not processed (connect error, 429).
-    Finalize is retried after a connect error or 429 only.
+    Every call is retried on connect errors (nothing reached X) and 429, up to
+    ``max_retries`` times. Appends and status checks are idempotent (a chunk is keyed by its
+    segment index), so they are also retried on broken exchanges (outcome unknown), 5xx and
+    empty-body 404 from the edge. Finalize and metadata get one such retry: finalizing a
+    finalized id answers the same media object, and metadata is set, not added (X's guidance:
+    "FINALIZE may be retried once after a network error"). Initialize and the one-shot upload
+    are never retried after a broken exchange or 5xx: a repeat would open a second session.
 
-    A 429 waits until the exhausted window's reset (``x-rate-limit-reset`` or the 24-hour
-    headers); a reset further away than ``max_rate_limit_wait`` raises ``XRateLimitError``
-    instead. A usage-capped 429 is never retried.
+    A 429 waits until the blocking window's reset plus one second (``x-rate-limit-reset``, or
+    the exhausted 24-hour window); a reset further away than ``max_rate_limit_wait`` raises
+    ``XRateLimitError`` instead. A usage-capped 429 is never retried.
     """
 
     max_retries: int = attrs.field(default=5, validator=attrs.validators.ge(0))
@@ -148,7 +152,11 @@ class SentCounter:
         self.total = total
         self.value = 0
 
-    def add(self, n: int) -> int:
+    def add(self, n: int, emit: Callable[[int], object] | None = None) -> int:
+        """Count ``n`` more bytes; ``emit(total so far)`` runs under the lock, so events
+        reach the callback one at a time and in increasing order."""
         with self._lock:
             self.value += n
+            if emit is not None:
+                emit(self.value)
             return self.value

@@ -32,11 +32,12 @@ __all__ = [
 
 
 class XAuth(Protocol):
-    """Supplies the Authorization header for one request.
+    """Supplies the Authorization header for one attempt of one request.
 
-    ``method`` and ``url`` (with its query) are given so an OAuth 1.0a user-context signer can
-    implement the same protocol: media bodies are JSON or multipart, so no body parameters
-    enter the signature.
+    Called again for every retry, so a signer can use a fresh nonce and timestamp. ``method``
+    and ``url`` (with its query) are given so an OAuth 1.0a user-context signer can implement
+    the same protocol: media bodies are JSON or multipart, so no body parameters enter the
+    signature.
     """
 
     def headers(self, method: str, url: str) -> Mapping[str, str]: ...
@@ -169,8 +170,9 @@ def _int(value: str | None) -> int | None:
 
 
 def parse_rate_limit(headers: Mapping[str, str]) -> RateLimitInfo | None:
-    """The exhausted window with the furthest reset (a 24-hour one outlasts the 15-minute one);
-    when none reports ``remaining: 0``, the window with the furthest reset."""
+    """The window that blocks: the exhausted one with the furthest reset (a 24-hour one
+    outlasts the 15-minute one); when none reports ``remaining: 0``, the nearest reset (the
+    15-minute window, which reopens first)."""
     lower = {k.lower(): v for k, v in headers.items()}
     windows = []
     for scope, prefix in _FAMILIES:
@@ -182,8 +184,10 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimitInfo | None:
         windows.append(RateLimitInfo(scope, limit, remaining, None if reset is None else reset))
     if not windows:
         return None
-    exhausted = [w for w in windows if w.remaining == 0] or windows
-    return max(exhausted, key=lambda w: w.reset if w.reset is not None else float("-inf"))
+    exhausted = [w for w in windows if w.remaining == 0]
+    if exhausted:
+        return max(exhausted, key=lambda w: w.reset if w.reset is not None else float("-inf"))
+    return min(windows, key=lambda w: w.reset if w.reset is not None else float("inf"))
 
 
 def is_usage_capped(document: Any) -> bool:

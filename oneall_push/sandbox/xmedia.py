@@ -1,21 +1,22 @@
 """A local emulator of X API v2 media upload (aiohttp), with X's checks, states and faults.
 
-Routes are absolute (``/2/media/...``): serve :meth:`XMediaSandbox.make_app` on its own, or add
-the routes to a bigger application with :meth:`XMediaSandbox.install`. Uploaded bytes are
-counted and checksummed per segment, never kept, so gigabytes can go through it.
+Routes are absolute (``/2/media/...``): serve :func:`create_app` (or
+:meth:`XMediaSandbox.make_app`) on its own or as a sub-application, or add the routes to a
+bigger application with :meth:`XMediaSandbox.install`. Uploaded bytes are counted and
+checksummed per segment, never kept, so gigabytes can go through it.
 
 Checks, with X's own wording where it is known: bearer token (401 problem+json; 403 for a token
 without ``media.write``), ``multipart/form-data; boundary=`` with a semicolon (anything else is
 answered as X does: "Requests with bodies must have content-type of application/json."),
-``segment_index`` present and 0-999, finalize with a JSON object body, all bytes present and
-equal to ``total_bytes`` at finalize, segments 0..n-1 without gaps (1-based uploads are named),
-unknown media ids (404 problem+json). Processing (video and GIF categories) moves
-pending -> in_progress -> succeeded or failed, one step per status check; the outcome is set with
-``processing=`` (``succeed``, ``fail``, ``error_in_progress`` (X's trap: an error while the
-state stays in_progress), ``stuck``). Faults (:class:`XFault`) are deterministic: a status (5xx),
-an empty-body status (413, 404), a 429 with ``x-rate-limit-*`` reset headers, a 24-hour 429, or
-a usage-capped 429; ``max_chunk_bytes`` answers 413 with an empty body to larger chunks, like
-X's edge.
+``segment_index`` present and 0-999, ASCII-only part headers (no non-ASCII filename), finalize
+with a JSON object body, all bytes present and equal to ``total_bytes`` at finalize, segments
+0..n-1 without gaps (1-based uploads are named), unknown media ids (404 problem+json).
+Processing (video and GIF categories) moves pending -> in_progress -> succeeded or failed, one
+step per status check; the outcome is set with ``processing=`` (``succeed``, ``fail``,
+``error_in_progress`` (X's trap: an error while the state stays in_progress), ``stuck``).
+Faults (:class:`XFault`) are deterministic: a status (5xx), an empty-body status (413, 431,
+404), a 429 with ``x-rate-limit-*`` reset headers, a 24-hour 429, or a usage-capped 429;
+``max_chunk_bytes`` answers 413 with an empty body to larger chunks, like X's edge.
 
 Run standalone: ``python -m oneall_push.sandbox.xmedia --port 8788`` (prints ``PORT n``).
 """
@@ -42,12 +43,21 @@ from aiohttp import BodyPartReader, web
 
 from .._xmedia._media_types import CATEGORIES, MAX_TOTAL_BYTES, MEDIA_TYPES, PROCESSED_CATEGORIES
 
-__all__ = ["PROCESSING_OUTCOMES", "XFault", "XMediaSandbox", "XUpload"]
+__all__ = [
+    "PROCESSING_OUTCOMES",
+    "XMEDIA_SANDBOX",
+    "XFault",
+    "XMediaSandbox",
+    "XUpload",
+    "create_app",
+]
 
 PROBLEM = "https://api.x.com/2/problems/"
 JSON_ONLY = "Requests with bodies must have content-type of application/json."
 NOT_JSON_OBJECT = "Request body must be a JSON object."
 INVALID = "One or more parameters to your request was invalid."
+# X's wording is unknown; non-ASCII filenames broke real uploads (x-ruby 492214d).
+NON_ASCII_FILENAME = "The Content-Disposition of a part must be ASCII (non-ASCII filename)."
 PROCESSING_OUTCOMES = ("succeed", "fail", "error_in_progress", "stuck")
 ENDPOINTS = ("initialize", "append", "finalize", "status", "upload", "metadata")
 FAULT_KINDS = ("status", "empty", "rate_limit", "rate_limit_24h", "usage_capped")
@@ -529,6 +539,9 @@ class XMediaSandbox:
                 break
             if not isinstance(part, BodyPartReader):
                 continue
+            if _non_ascii_disposition(part):
+                await _drain(request)
+                return _invalid(NON_ASCII_FILENAME)
             if part.name == "segment_index":
                 seg_text = (await part.read(decode=False)).decode("ascii", "replace").strip()
             elif part.name == "media":
@@ -636,6 +649,9 @@ class XMediaSandbox:
                 break
             if not isinstance(part, BodyPartReader):
                 continue
+            if _non_ascii_disposition(part):
+                await _drain(request)
+                return _invalid(NON_ASCII_FILENAME)
             if part.name == "media":
                 size = 0
                 while chunk := await part.read_chunk(1024 * 1024):
@@ -717,6 +733,15 @@ class XMediaSandbox:
             thread.join(30)
 
 
+def _non_ascii_disposition(part: BodyPartReader) -> bool:
+    header = part.headers.get("Content-Disposition", "")
+    try:
+        filename = part.filename or ""
+    except (ValueError, UnicodeError):  # an undecodable filename*= is refused as well
+        return True
+    return not header.isascii() or not filename.isascii()
+
+
 def _int_or_none(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -739,6 +764,24 @@ async def _start(sandbox: XMediaSandbox, host: str, port: int) -> web.AppRunner:
     sockname = server.sockets[0].getsockname()  # type: ignore[attr-defined]
     sandbox.base_url = f"http://{sockname[0]}:{sockname[1]}"
     return runner
+
+
+XMEDIA_SANDBOX = web.AppKey("xmedia_sandbox", XMediaSandbox)
+
+
+def create_app(sandbox: XMediaSandbox | None = None, **options: Any) -> web.Application:
+    """An application serving the ``/2/media/...`` routes (mountable with ``add_subapp``).
+
+    ``sandbox`` is the state to serve (a new :class:`XMediaSandbox` built from ``options``
+    when omitted); it is also stored as ``app[XMEDIA_SANDBOX]``.
+    """
+    if sandbox is None:
+        sandbox = XMediaSandbox(**options)
+    elif options:
+        raise TypeError("give a sandbox or its options, not both")
+    app = sandbox.make_app()
+    app[XMEDIA_SANDBOX] = sandbox
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,11 +3,13 @@ transport. Written once; the sync twin is generated."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
+import threading
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +19,19 @@ from oneall_push._backends import AsyncBackend
 from oneall_push._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,
+    AsyncTransport,
     Request,
     Response,
     Timeout,
 )
 from oneall_push.errors import (
+    ConfigurationError,
     ConnectError,
     MediaProcessingError,
     MediaProcessingTimeoutError,
+    MediaSessionExpiredError,
+    MediaSourceError,
+    MediaUploadAbortedError,
     OutcomeUnknownError,
     RequestValidationError,
     XAPIError,
@@ -77,6 +84,11 @@ async def make_x(x_sandbox: XMediaSandbox) -> AsyncIterator[XFactory]:
 
 def uploaded_crc(sandbox: XMediaSandbox, media_id: str) -> int:
     return sandbox.uploads[media_id].crc32()
+
+
+def finalized(sandbox: XMediaSandbox) -> bool:
+    """Whether any finalize request reached the sandbox."""
+    return any(path.endswith("/finalize") for _, path, _ in sandbox.log)
 
 
 # --- success -------------------------------------------------------------------------------
@@ -144,6 +156,10 @@ async def test_dm_and_amplify_targets(make_x: XFactory, x_sandbox: XMediaSandbox
     assert amplify.media_key == f"13_{amplify.id}"
 
 
+def chunk_sizes(total: int, chunk: int) -> list[int]:
+    return [min(chunk, total - start) for start in range(0, total, chunk)]
+
+
 async def test_progress_events(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
     data = video_bytes(1_000_000)
     events: list[MediaEvent] = []
@@ -151,8 +167,11 @@ async def test_progress_events(make_x: XFactory, x_sandbox: XMediaSandbox) -> No
     uploads = [e for e in events if isinstance(e, UploadProgress)]
     processing = [e for e in events if isinstance(e, ProcessingProgress)]
     assert len(uploads) == 16
+    # Raw media bytes, no multipart framing: each event adds exactly its chunk's size.
+    sizes = chunk_sizes(len(data), 64 * 1024)
     sent = [e.bytes_sent for e in uploads]
-    assert sent == sorted(sent) and sent[-1] == len(data)
+    assert sent == list(itertools.accumulate(sizes[e.segment_index] for e in uploads))
+    assert sent[-1] == len(data) and all(e.total_bytes == len(data) for e in uploads)
     assert uploads[-1].fraction == 1.0
     assert sorted(e.segment_index for e in uploads) == list(range(16))
     assert events.index(uploads[-1]) < events.index(processing[0])
@@ -161,11 +180,54 @@ async def test_progress_events(make_x: XFactory, x_sandbox: XMediaSandbox) -> No
     assert all(e.media_id == media.id for e in events)
 
 
+async def test_sequential_progress_counts_every_chunk(make_x: XFactory) -> None:
+    events: list[MediaEvent] = []
+    await make_x(max_concurrency=1).upload(video_bytes(300_001), progress=events.append)
+    sent = [e.bytes_sent for e in events if isinstance(e, UploadProgress)]
+    assert sent == [65_536, 131_072, 196_608, 262_144, 300_001]
+
+
+class AsyncGateTransport(AsyncTransport):
+    """Holds every append until two are in flight at once (gives up after 5 s)."""
+
+    def __init__(self, inner: AsyncTransport) -> None:
+        self.inner = inner
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.gate = AsyncBackend().signal()
+
+    async def send(self, request: Request) -> Response:
+        if request.endpoint != "media.append":
+            return await self.inner.send(request)
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.in_flight == 2:
+                self.gate.set()
+        try:
+            await self.gate.wait(5.0)
+            return await self.inner.send(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
 async def test_appends_run_with_bounded_concurrency(
     make_x: XFactory, x_sandbox: XMediaSandbox
 ) -> None:
-    data = video_bytes(4 * 1024 * 1024)
-    media = await make_x(max_concurrency=2, chunk_size=256 * 1024).upload(data)
+    data = video_bytes(2 * 1024 * 1024)
+    gate = AsyncGateTransport(AsyncHttpTransport())
+    x = make_x(max_concurrency=2, chunk_size=256 * 1024, transport=gate)
+    media = await x.upload(data)
+    assert gate.gate.is_set(), "the appends never overlapped"
+    assert gate.max_in_flight == 2
     assert x_sandbox.max_in_flight <= 2
     assert uploaded_crc(x_sandbox, media.id) == zlib.crc32(data)
 
@@ -206,6 +268,17 @@ async def test_extension_is_used_when_content_says_nothing(
         ({"total_bytes": 5}, "total_bytes"),
         ({"alt_text": "x" * 1001}, "alt_text"),
         ({"additional_owners": ["alice"]}, "additional_owners"),
+        ({"additional_owners": "2244994945"}, "additional_owners"),
+        ({"additional_owners": [2244994945]}, "additional_owners"),
+        ({"shared": "false"}, "shared"),
+        ({"shared": 0}, "shared"),
+        ({"processing_deadline": -1}, "processing_deadline"),
+        ({"processing_deadline": 0}, "processing_deadline"),
+        ({"processing_deadline": True}, "processing_deadline"),
+        ({"total_bytes": "1000"}, "total_bytes"),
+        ({"total_bytes": True}, "total_bytes"),
+        ({"wait": "no"}, "wait"),
+        ({"progress": "print"}, "progress"),
     ],
 )
 async def test_bad_arguments_are_refused_before_sending(
@@ -238,15 +311,37 @@ async def test_iterator_needs_total_bytes(make_x: XFactory, x_sandbox: XMediaSan
     assert not x_sandbox.log
 
 
-@pytest.mark.parametrize(("declared", "rule"), [(2000, "ended after"), (500, "more than")])
+@pytest.mark.parametrize(
+    ("declared", "rule", "acknowledged"), [(2000, "ended after", 0), (500, "more than", 500)]
+)
 async def test_iterator_of_the_wrong_size(
-    declared: int, rule: str, make_x: XFactory, x_sandbox: XMediaSandbox
+    declared: int, rule: str, acknowledged: int, make_x: XFactory, x_sandbox: XMediaSandbox
 ) -> None:
     async def pieces() -> AsyncIterator[bytes]:
         yield video_bytes(1000)
 
-    with pytest.raises(RequestValidationError, match=rule):
+    with pytest.raises(MediaSourceError, match=rule) as info:
         await make_x().upload(pieces(), total_bytes=declared)
+    err = info.value
+    assert err.field == "source" and err.media_id in x_sandbox.uploads
+    assert err.bytes_acknowledged == acknowledged and err.total_bytes == declared
+    assert not finalized(x_sandbox)
+
+
+async def test_short_iterator_with_appends_in_flight(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    data = video_bytes(200_000)
+
+    async def pieces() -> AsyncIterator[bytes]:
+        yield data
+
+    with pytest.raises(MediaSourceError, match="ended after 200000") as info:
+        await make_x(max_concurrency=3).upload(pieces(), total_bytes=300_000)
+    # The three whole chunks in flight were finished and counted before the error.
+    assert info.value.bytes_acknowledged == 3 * 65_536
+    assert x_sandbox.uploads[info.value.media_id].received == 3 * 65_536
+    assert not finalized(x_sandbox)
 
 
 async def test_missing_file(make_x: XFactory, tmp_path: Path) -> None:
@@ -316,28 +411,41 @@ async def test_append_retried_after_429_until_reset(
 
 async def test_usage_capped_429_is_not_retried(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
     fault = x_sandbox.add_fault(endpoint="append", kind="usage_capped", times=0)
-    with pytest.raises(XUsageCappedError) as info:
+    with pytest.raises(MediaUploadAbortedError) as info:
         await make_x(max_concurrency=1).upload(video_bytes(1000))
     assert fault.hits == 1
-    assert info.value.status == 429 and "usage-capped" in (info.value.type or "")
+    cause = info.value.cause
+    assert isinstance(cause, XUsageCappedError) and info.value.__cause__ is cause
+    assert cause.status == 429 and "usage-capped" in (cause.type or "")
 
 
 async def test_24_hour_limit_far_away_raises_with_reset(
     make_x: XFactory, x_sandbox: XMediaSandbox
 ) -> None:
     fault = x_sandbox.add_fault(endpoint="append", kind="rate_limit_24h", reset_in=3600)
-    with pytest.raises(XRateLimitError) as info:
+    with pytest.raises(MediaUploadAbortedError) as info:
         await make_x(max_concurrency=1).upload(video_bytes(1000))
     assert fault.hits == 1
-    assert info.value.reset_at is not None
+    assert isinstance(info.value.cause, XRateLimitError)
+    assert info.value.cause.reset_at is not None
 
 
 async def test_edge_413_for_large_chunks(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
     x_sandbox.max_chunk_bytes = 32 * 1024
-    with pytest.raises(XAPIError) as info:
+    with pytest.raises(MediaUploadAbortedError) as info:
         await make_x(max_concurrency=1).upload(video_bytes(100_000))
-    assert info.value.status == 413
+    assert isinstance(info.value.cause, XAPIError) and info.value.cause.status == 413
     assert "lower chunk_size" in str(info.value)
+
+
+async def test_edge_431_with_an_empty_body(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x_sandbox.add_fault(endpoint="append", kind="empty", status=431, times=0)
+    with pytest.raises(MediaUploadAbortedError) as info:
+        await make_x(max_concurrency=1).upload(video_bytes(100_000))
+    cause = info.value.cause
+    assert isinstance(cause, XAPIError) and cause.status == 431
+    assert "empty response body" in str(cause) and "lower chunk_size" in str(cause)
+    assert info.value.bytes_acknowledged == 0 and not finalized(x_sandbox)
 
 
 async def test_initialize_is_not_retried_on_5xx(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
@@ -469,14 +577,14 @@ async def test_token_never_leaks(
     caplog.set_level(logging.DEBUG)
     x_sandbox.add_fault(endpoint="append", status=500, times=0)
     x = make_x(retry=XRetryPolicy(max_retries=1, backoff_initial=0.001, backoff_max=0.001))
-    with pytest.raises(XAPIError) as info:
+    with pytest.raises(MediaUploadAbortedError) as info:
         await x.upload(video_bytes(1000))
     for text in (repr(x), str(x), str(info.value), repr(info.value), caplog.text):
         assert X_TOKEN not in text
-    assert "redacted" in repr(x)
-    with pytest.raises(XAPIError) as info:
+    assert repr(x).endswith("auth=BearerAuth)")
+    with pytest.raises(XAPIError) as denied:
         await make_x(bearer_token="x-SECRET-wrong").status("1")
-    assert "x-SECRET-wrong" not in str(info.value) + repr(info.value) + caplog.text
+    assert "x-SECRET-wrong" not in str(denied.value) + repr(denied.value) + caplog.text
 
 
 # --- the mock transport: exact waits and retries -------------------------------------------
@@ -601,7 +709,8 @@ async def test_connect_errors_on_append_are_retried_and_rate_limit_waits_for_res
         media = await x.upload(video_bytes(1000))
     assert media.ready
     assert len(clock.slept) == 3
-    assert 28 <= clock.slept[2] <= 30  # the reset, minus the two backoffs already slept
+    # The reset plus 1 s of slack, minus the two backoffs already slept (0.75 to 1.5 s).
+    assert 29.5 <= clock.slept[2] <= 30.25
 
 
 async def test_initialize_outcome_unknown_is_not_retried() -> None:
@@ -621,10 +730,11 @@ async def test_retries_give_up_after_max_retries() -> None:
         "media.append": [answer(502, {"title": "Bad Gateway"})],
     }
     x = mock_client(script, clock, retry=XRetryPolicy(max_retries=2))
-    with pytest.raises(XAPIError) as info:
+    with pytest.raises(MediaUploadAbortedError) as info:
         await x.upload(video_bytes(1000))
     await x.close()
-    assert info.value.status == 502 and len(clock.slept) == 2
+    assert isinstance(info.value.cause, XAPIError) and info.value.cause.status == 502
+    assert info.value.media_id == "42" and len(clock.slept) == 2
 
 
 async def test_200_with_data_and_errors_keeps_warnings() -> None:
@@ -668,3 +778,381 @@ async def test_the_wire_format() -> None:
     assert b"Content-Type: application/octet-stream" in (append.body or b"")
     assert final.body == b"{}" and final.headers["Content-Type"] == "application/json"
     assert X_TOKEN not in repr(init)
+
+
+# --- arguments and configuration are checked before anything is sent ------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"chunk_size": "4"}, "chunk_size"),
+        ({"chunk_size": True}, "chunk_size"),
+        ({"chunk_size": 0}, "chunk_size"),
+        ({"max_chunk_size": 1.5}, "max_chunk_size"),
+        ({"chunk_size": 2048, "max_chunk_size": 1024}, "max_chunk_size"),
+        ({"max_concurrency": 2.5}, "max_concurrency"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"max_concurrency": 17}, "max_concurrency"),
+        ({"min_poll_interval": -5}, "min_poll_interval"),
+        ({"min_poll_interval": "1"}, "min_poll_interval"),
+        ({"processing_deadline": 0}, "processing_deadline"),
+        ({"processing_deadline": float("nan")}, "processing_deadline"),
+        ({"retry": 3}, "retry"),
+        ({"base_url": "api.x.com"}, "base_url"),
+    ],
+)
+def test_bad_configuration_names_the_argument(kwargs: dict[str, Any], name: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        AsyncXMedia(bearer_token=X_TOKEN, **kwargs)
+
+
+async def test_low_level_calls_check_types(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    x = make_x()
+    with pytest.raises(RequestValidationError) as info:
+        await x.initialize(media_type="video/mp4", total_bytes=10, shared="false")  # type: ignore[arg-type]
+    assert info.value.field == "shared"
+    with pytest.raises(RequestValidationError) as info:
+        await x.initialize(media_type="video/mp4", total_bytes="10")  # type: ignore[arg-type]
+    assert info.value.field == "total_bytes"
+    with pytest.raises(RequestValidationError) as info:
+        await x.append("42", True, b"x")
+    assert info.value.field == "segment_index"
+    with pytest.raises(RequestValidationError) as info:
+        await x.create_metadata("42", "alt")  # type: ignore[arg-type]
+    assert info.value.field == "metadata"
+    assert not x_sandbox.log
+
+
+# --- files that change while they are read -----------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["path", "file"])
+@pytest.mark.parametrize("change", ["grow", "shrink", "rewrite"])
+async def test_a_file_changing_during_upload_is_refused(
+    kind: str, change: str, make_x: XFactory, x_sandbox: XMediaSandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(video_bytes(300_001))
+    done: list[int] = []
+
+    def meddle(event: MediaEvent) -> None:
+        if not isinstance(event, UploadProgress) or done:
+            return
+        done.append(event.bytes_sent)
+        if change == "grow":
+            with path.open("ab") as fh:
+                fh.write(b"more")
+        elif change == "shrink":
+            os.truncate(path, 100_000)
+        else:
+            with path.open("r+b") as fh:
+                fh.seek(200_000)
+                fh.write(b"rewritten")
+            info = path.stat()
+            os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 2_000_000_000))
+
+    x = make_x(max_concurrency=1)
+    with pytest.raises(MediaSourceError) as caught:
+        if kind == "path":
+            await x.upload(path, progress=meddle)
+        else:
+            with path.open("rb") as fh:
+                await x.upload(fh, progress=meddle)
+    err = caught.value
+    expected = {"grow": "grew", "shrink": "shrank", "rewrite": "modification time"}[change]
+    assert err.field == "source" and expected in err.rule
+    assert err.media_id in x_sandbox.uploads and err.total_bytes == 300_001
+    acknowledged = 65_536 if change == "shrink" else 300_001
+    assert err.bytes_acknowledged == acknowledged
+    assert x_sandbox.uploads[err.media_id].received == acknowledged
+    assert not finalized(x_sandbox)
+
+
+class AsyncCountingBackend(AsyncBackend):
+    """Records the blocking calls the reader hands to ``run_sync``."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.calls.append(getattr(fn, "__name__", repr(fn)))
+        return await super().run_sync(fn, *args)
+
+
+async def test_file_work_goes_through_the_backend(make_x: XFactory, tmp_path: Path) -> None:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(video_bytes(200_000))
+    backend = AsyncCountingBackend()
+    await make_x(backend=backend).upload(path)
+    assert backend.calls[0] == "_open_path"
+    # Head, 4 chunks, the end-of-file probe; then the stat check and close.
+    assert backend.calls.count("read_exactly") == 6
+    assert backend.calls[-2:] == ["file_snapshot", "close"]
+
+
+# --- aborted uploads keep their media id -------------------------------------------------------
+
+
+async def test_failed_append_reports_the_session(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    fault = x_sandbox.add_fault(endpoint="append", status=503, times=0, segment_index=2)
+    x = make_x(max_concurrency=1, retry=XRetryPolicy(max_retries=2, backoff_initial=0.001))
+    with pytest.raises(MediaUploadAbortedError) as info:
+        await x.upload(video_bytes(300_000))
+    err = info.value
+    assert fault.hits == 3
+    assert err.media_id in x_sandbox.uploads
+    assert err.bytes_acknowledged == 2 * 65_536 and err.total_bytes == 300_000
+    assert x_sandbox.uploads[err.media_id].received == 2 * 65_536
+    assert isinstance(err.cause, XAPIError) and err.cause.status == 503
+    assert err.media_id in str(err)
+    assert not finalized(x_sandbox)
+
+
+async def test_finalize_failure_reports_the_session(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    x_sandbox.add_fault(endpoint="finalize", status=400, times=0)
+    with pytest.raises(MediaUploadAbortedError) as info:
+        await make_x().upload(video_bytes(1000))
+    assert info.value.media_id in x_sandbox.uploads
+    assert info.value.bytes_acknowledged == 1000
+    assert isinstance(info.value.cause, XAPIError) and info.value.cause.status == 400
+
+
+# --- the one-shot upload -----------------------------------------------------------------------
+
+
+async def test_simple_upload_takes_subtitles(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    srt = b"1\n00:00:01,000 --> 00:00:02,000\nHello\n"
+    media = await make_x().simple_upload(srt)
+    upload = x_sandbox.uploads[media.id]
+    assert (upload.media_type, upload.media_category) == ("text/srt", "subtitles")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({}, "media_type"),  # sniffed video/mp4
+        ({"media_type": "video/mp4"}, "media_type"),
+        ({"media_type": "image/png", "media_category": "tweet_video"}, "media_category"),
+    ],
+)
+async def test_simple_upload_refuses_video(
+    kwargs: dict[str, Any], field: str, make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        await make_x().simple_upload(video_bytes(1000), **kwargs)
+    assert info.value.field == field
+    assert not x_sandbox.log
+
+
+@pytest.mark.parametrize(
+    ("head", "size"),
+    [(PNG_HEAD, 5 * 1024 * 1024 + 1), (b"GIF89a", 15 * 1024 * 1024 + 1)],
+)
+async def test_simple_upload_refuses_large_images_before_reading(
+    head: bytes, size: int, make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        yield head + b"\x00" * (512 - len(head))
+        raise AssertionError("read past the sniffed head")
+
+    with pytest.raises(RequestValidationError) as info:
+        await make_x().simple_upload(pieces(), total_bytes=size)
+    assert info.value.field == "total_bytes" and "one-shot limit" in info.value.rule
+    assert not x_sandbox.log
+
+
+# --- HEIF / AVIF -------------------------------------------------------------------------------
+
+
+async def test_heic_is_refused_not_sent_as_mp4(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + os.urandom(2000)
+    with pytest.raises(RequestValidationError) as info:
+        await make_x().upload(heic)
+    assert info.value.field == "media_type" and "HEIC" in info.value.rule
+    assert not x_sandbox.log
+
+
+# --- custom auth -------------------------------------------------------------------------------
+
+
+class NonceSigner:
+    """An OAuth 1.0a-shaped signer: a fresh nonce per call; its repr shows its secret."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.secret = "oauth-SECRET-consumer"
+        self.calls: list[tuple[str, str]] = []
+
+    def headers(self, method: str, url: str) -> Mapping[str, str]:
+        self.calls.append((method, url))
+        return {"Authorization": f"Bearer {self.token}", "X-Nonce": str(len(self.calls))}
+
+    def __repr__(self) -> str:
+        return f"NonceSigner(secret={self.secret!r})"
+
+
+async def test_custom_auth_end_to_end(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
+    signer = NonceSigner(X_TOKEN)
+    x_sandbox.add_fault(endpoint="append", status=503, times=1, segment_index=0)
+    x = make_x(bearer_token=None, auth=signer, max_concurrency=1)
+    media = await x.upload(video_bytes(1000))
+    assert media.ready
+    base = x_sandbox.base_url
+    assert signer.calls[0] == ("POST", f"{base}/2/media/upload/initialize")
+    # The retried append was signed again.
+    append = f"{base}/2/media/upload/{media.id}/append"
+    assert signer.calls[1:3] == [("POST", append), ("POST", append)]
+    assert ("POST", f"{base}/2/media/upload/{media.id}/finalize") in signer.calls
+    status = f"{base}/2/media/upload?media_id={media.id}&command=STATUS"
+    assert ("GET", status) in signer.calls
+    assert repr(x).endswith("auth=NonceSigner)") and "SECRET" not in repr(x)
+
+
+async def test_auth_headers_are_made_per_attempt() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [OutcomeUnknownError("reset"), answer(503, {"title": "x"}), answer(204)],
+        "media.finalize": [answer(document={"data": MEDIA})],
+    }
+    signer = NonceSigner("t")
+    transport = AsyncMockTransport(script_handler(script))
+    async with AsyncXMedia(auth=signer, transport=transport, backend=clock) as x:
+        await x.upload(video_bytes(1000))
+    nonces = [r.headers["X-Nonce"] for r in transport.requests]
+    assert nonces == ["1", "2", "3", "4", "5"]
+
+
+# --- waits bounded by the processing deadline and the session expiry ------------------------
+
+
+async def test_rate_limit_on_status_cannot_outlast_the_deadline() -> None:
+    clock = AsyncFakeClock()
+    reset = str(int(clock.wall_clock()) + 850)
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(204)],
+        "media.finalize": [processing("pending", 3)],
+        "media.status": [
+            answer(429, {"title": "Too Many Requests"}, **{"x-rate-limit-reset": reset})
+        ],
+    }
+    transport = AsyncMockTransport(script_handler(script))
+    x = AsyncXMedia(
+        bearer_token=X_TOKEN, transport=transport, backend=clock, processing_deadline=10
+    )
+    with pytest.raises(MediaProcessingTimeoutError) as info:
+        await x.upload(video_bytes(1000))
+    await x.close()
+    assert clock.slept == [3]  # no 850 s sleep
+    assert isinstance(info.value.__cause__, XRateLimitError)
+    status = [r for r in transport.requests if r.endpoint == "media.status"]
+    assert len(status) == 1 and status[0].timeout.read == 7  # capped by the time left
+
+
+async def test_upload_stops_once_the_session_expired() -> None:
+    clock = AsyncFakeClock()
+    reset = str(int(clock.wall_clock()) + 60)
+    limited = answer(
+        429,
+        {"title": "Too Many Requests"},
+        **{"x-rate-limit-remaining": "0", "x-rate-limit-reset": reset},
+    )
+    script: Script = {
+        "media.initialize": [answer(document={"data": {**MEDIA, "expires_after_secs": 30}})],
+        "media.append": [limited],
+    }
+    x = mock_client(script, clock)
+    with pytest.raises(MediaSessionExpiredError) as info:
+        await x.upload(video_bytes(1000))
+    await x.close()
+    assert clock.slept == []
+    assert info.value.media_id == "42" and info.value.bytes_acknowledged == 0
+    assert isinstance(info.value.__cause__, XRateLimitError)
+
+
+async def test_429_without_an_exhausted_window_waits_for_the_nearest_reset() -> None:
+    clock = AsyncFakeClock()
+    now = int(clock.wall_clock())
+    headers = {
+        "x-rate-limit-remaining": "3",
+        "x-rate-limit-reset": str(now + 20),
+        "x-user-limit-24hour-remaining": "5",
+        "x-user-limit-24hour-reset": str(now + 5000),
+    }
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(429, {"title": "Too Many Requests"}, **headers), answer(204)],
+        "media.finalize": [answer(document={"data": MEDIA})],
+    }
+    async with mock_client(script, clock) as x:
+        await x.upload(video_bytes(1000))
+    assert clock.slept == [21.0]  # the 15-minute reset plus 1 s of slack
+
+
+# --- 2xx answers that carry only errors ------------------------------------------------------
+
+
+async def test_2xx_with_only_errors_is_an_error() -> None:
+    clock = AsyncFakeClock()
+    rejected = answer(200, {"errors": [{"message": "segment rejected"}]})
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [rejected],
+        "media.metadata": [rejected],
+    }
+    async with mock_client(script, clock) as x:
+        with pytest.raises(MediaUploadAbortedError) as info:
+            await x.upload(video_bytes(1000))
+        assert isinstance(info.value.cause, XAPIError)
+        assert info.value.cause.messages == ("segment rejected",)
+        with pytest.raises(XAPIError, match="segment rejected"):
+            await x.set_alt_text("42", "a cat")
+    assert clock.slept == []
+
+
+# --- sandbox checks ----------------------------------------------------------------------------
+
+
+async def test_sandbox_names_a_gap_in_the_middle(make_x: XFactory) -> None:
+    x = make_x()
+    session = await x.initialize(media_type="video/mp4", total_bytes=30)
+    await x.append(session.id, 0, b"a" * 10)
+    await x.append(session.id, 2, b"c" * 10)
+    with pytest.raises(XAPIError) as info:
+        await x.finalize(session.id)
+    assert any("segments missing before finalize: [1]" in m for m in info.value.messages)
+
+
+async def test_sandbox_rejects_a_non_ascii_filename(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    session = await make_x().initialize(media_type="video/mp4", total_bytes=10)
+    body = (
+        b'--b1\r\nContent-Disposition: form-data; name="segment_index"\r\n\r\n0\r\n'
+        b'--b1\r\nContent-Disposition: form-data; name="media"; filename="caf\xc3\xa9.mp4"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n0123456789\r\n--b1--\r\n"
+    )
+    transport = AsyncHttpTransport()
+    try:
+        response = await transport.send(
+            Request(
+                "POST",
+                f"{x_sandbox.base_url}/2/media/upload/{session.id}/append",
+                headers={
+                    "Authorization": f"Bearer {X_TOKEN}",
+                    "Content-Type": "multipart/form-data; boundary=b1",
+                },
+                body=body,
+            )
+        )
+    finally:
+        await transport.close()
+    assert response.status == 400
+    assert "non-ASCII filename" in json.loads(response.body)["errors"][0]["message"]
+    assert x_sandbox.uploads[session.id].received == 0
