@@ -6,8 +6,10 @@ available in every test without imports:
 ``oneall_sandbox`` (session)
     A :class:`~oneall_push.sandbox.Sandbox` served on a free 127.0.0.1 port by a background
     thread: ``base_url``, ``client_kwargs()``, ``token("twitter")``, ``records()``,
-    ``requests()``, ``callbacks()``, ``sink_url()``, ``add_fault("status=503")``,
-    ``clear_faults()``, ``add_identity("twitter")``, ``reset()``.
+    ``requests()``, ``callbacks()``, ``sink_url()``, ``wait_for_sink(n)``,
+    ``wait_for_callbacks(n)``, ``add_fault("status=503")``, ``clear_faults()``,
+    ``add_identity("twitter")``, ``reset()``; X media upload at ``x_media_url`` (state in
+    ``x_media``).
 ``oneall_sandbox_fresh`` (function)
     The same sandbox, reset before the test: no records, no faults but the configured ones.
 ``oneall_client`` / ``async_oneall_client`` (function)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import urllib.error
 import urllib.request
 from typing import Any
@@ -94,6 +95,59 @@ def test_payloads_are_checked_with_the_client_models(
     assert "result" not in document["response"]
     assert document["response"]["request"]["status"]["flag"] == "error"
     assert sandbox.records() == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint_id", "node", "key"),
+    [
+        ("twitter.publish_tweet", {"message": "x", "attachments": 5}, "attachments"),
+        ("twitter.publish_tweet", {"message": "x", "attachments": True}, "attachments"),
+        ("twitter.publish_tweet", {"message": "x", "attachments": {"a": "1"}}, "attachments"),
+        (
+            "facebook.publish_page_post",
+            {"id": "1", "message": "x", "attachments": 5},
+            "attachments",
+        ),
+        ("youtube.add_channel_section", {"type": "singlePlaylist", "playlists": 5}, "playlists"),
+    ],
+)
+def test_a_non_list_in_a_list_field_is_400_not_a_crash(
+    sandbox: Sandbox, endpoint_id: str, node: dict[str, Any], key: str
+) -> None:
+    status, document = push(sandbox, endpoint_id, node)
+    assert status == 400, info(document)
+    label = "->".join(("request", "push", *by_id(endpoint_id).root))
+    assert info(document).startswith(BAD_NODE.format(label))
+    assert f"({key}: must be a list of ids" in info(document)
+    assert sandbox.records() == []
+
+
+def test_400_names_the_payload_key_not_the_python_attribute(sandbox: Sandbox) -> None:
+    status, document = push(
+        sandbox, "youtube.add_channel_section", {"type": "singlePlaylist", "defaultLanguage": 5}
+    )
+    assert status == 400
+    assert "(defaultLanguage: must be a string" in info(document)
+    assert "default_language" not in info(document)
+
+
+def test_an_unexpected_error_is_a_logged_500_in_the_envelope(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any) -> dict[str, Any]:
+        raise ZeroDivisionError("sandbox bug")
+
+    monkeypatch.setattr(sandbox, "_result_data", broken)
+    with caplog.at_level(logging.ERROR, logger="oneall_push.sandbox"):
+        status, document = push(sandbox, "pinterest.publish_board", {"name": "B"})
+    assert status == 500
+    assert document["response"]["request"]["status"]["flag"] == "error"
+    assert info(document).startswith("An internal error occurred (ZeroDivisionError")
+    assert "result" not in document["response"]
+    [entry] = sandbox.requests()
+    assert (entry["status"], entry["outcome"]) == (500, "error")
+    assert entry["endpoint"] == "pinterest.publish_board"
+    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
 
 
 def test_a_node_under_the_wrong_key_is_named_like_oneall_does(sandbox: Sandbox) -> None:
@@ -190,24 +244,32 @@ def test_identity_tokens_are_stable(sandbox: Sandbox) -> None:
     assert len(sandbox.tokens("twitter")) == sandbox.config.identities_per_provider
 
 
-def test_a_video_url_containing_fail_sends_a_failure_callback(
+def test_a_video_on_an_invalid_host_sends_a_failure_callback(
     sandbox: Sandbox, client: OneAll
 ) -> None:
     token = sandbox.token("youtube")
+    # Nothing "fail"-looking in a normal URL triggers it: only the reserved .invalid TLD.
     client.youtube.upload_video(
         token,
-        video_url="https://example.com/fail.mp4",
+        video_url="https://example.com/failover/party.mp4",
+        title="Fine",
+        callback_url=sandbox.sink_url("ok"),
+    )
+    client.youtube.upload_video(
+        token,
+        video_url="https://videos.example.invalid/party.mp4",
         title="Doomed",
         callback_url=sandbox.sink_url("yt"),
     )
-    [delivery] = sandbox.wait_for_sink(1)
-    response = delivery["body"]["response"]
+    deliveries = {d["path"]: d for d in sandbox.wait_for_sink(2)}
+    assert deliveries["/_sandbox/sink/ok"]["body"]["response"]["result"]["data"]["video_id"]
+    response = deliveries["/_sandbox/sink/yt"]["body"]["response"]
     assert set(response) == {"request"}
     assert response["request"]["status"]["flag"] == "error"
     assert response["request"]["status"]["code"] == 400
+    assert "videos.example.invalid" in response["request"]["status"]["info"]
     assert response["request"]["resource"] == f"push/identities/{token}/youtube/video.json"
-    [record] = sandbox.records()
-    assert record["status"] == "failed"
+    assert [r["status"] for r in sandbox.records()] == ["completed", "failed"]
 
 
 def _upload(client: OneAll, sandbox: Sandbox, name: str) -> None:
@@ -303,12 +365,47 @@ def test_startup_faults_come_back_after_reset() -> None:
             sandbox.reset()
 
 
-def test_x_media_is_mounted_or_explained(sandbox: Sandbox) -> None:
-    if sandbox.x_media_error is None:
-        pytest.skip("X media emulation is mounted")
-    status, _, document = http(sandbox, "POST", "/x/2/media/upload/initialize", {})
-    assert status == 501
-    assert "oneall_push.sandbox.xmedia" in document["detail"]
+def _x_request(sandbox: Sandbox, token: str) -> tuple[int, Any]:
+    assert sandbox.x_media_url is not None
+    request = urllib.request.Request(
+        sandbox.x_media_url + "/2/media/upload/initialize",
+        data=json.dumps(
+            {"media_type": "image/png", "total_bytes": 10, "media_category": "tweet_image"}
+        ).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())
+
+
+def test_x_media_upload_is_served_by_the_same_sandbox(sandbox: Sandbox) -> None:
+    assert sandbox.x_media_url == f"{sandbox.base_url}/x"
+    status, document = _x_request(sandbox, sandbox.x_media.tokens[0])
+    assert status == 200, document
+    media_id = document["data"]["id"]
+    assert media_id in sandbox.x_media.uploads
+    status, problem = _x_request(sandbox, "not-a-token")
+    assert status == 401
+    assert problem["title"] == "Unauthorized"
+    sandbox.reset()
+    assert sandbox.x_media.uploads == {}
+
+
+def test_the_x_media_client_uploads_through_the_combined_sandbox(sandbox: Sandbox) -> None:
+    from oneall_push.xmedia import SyncXMedia
+
+    # More than one aiohttp default body (1 MiB): X's appends are streamed through the mount.
+    data = b"\x89PNG\r\n\x1a\n" + bytes(2 * 1024 * 1024)
+    assert sandbox.x_media_url is not None
+    with SyncXMedia(bearer_token=sandbox.x_media.tokens[0], base_url=sandbox.x_media_url) as x:
+        media = x.upload(data)
+    upload = sandbox.x_media.uploads[media.id]
+    assert (upload.media_type, upload.received) == ("image/png", len(data))
 
 
 def test_describe_prints_what_a_user_needs(sandbox: Sandbox) -> None:
@@ -316,6 +413,8 @@ def test_describe_prints_what_a_user_needs(sandbox: Sandbox) -> None:
     assert str(sandbox.base_url) in text
     assert sandbox.config.private_key in text
     assert sandbox.token("youtube") in text
+    assert f"X media upload API: {sandbox.base_url}/x " in text
+    assert sandbox.x_media.tokens[0] in text
 
 
 def _decisions(seed: int) -> list[int | None]:
@@ -325,7 +424,7 @@ def _decisions(seed: int) -> list[int | None]:
     faults.add(FaultRule.parse("status=500,p=0.5"))
     faults.add(FaultRule.parse("endpoint=twitter.publish_tweet,status=503,p=0.3"))
     return [
-        faults.decide(endpoint, async_upload=False).status
+        faults.decide(endpoint, phase="request", async_upload=False).status
         for endpoint in ["twitter.publish_tweet", "linkedin.publish_user_post"] * 16
     ]
 
@@ -341,3 +440,93 @@ def test_percent_quoted_path_parameters_are_decoded(sandbox: Sandbox, client: On
     [record] = sandbox.records()
     assert record["path_params"]["board_id"] == "me/board one"
     assert record["resource"].endswith("/pinterest/board/me%2Fboard%20one/pin.json")
+
+
+def _tweet_path(sandbox: Sandbox) -> str:
+    return by_id("twitter.publish_tweet").render_path({"identity_token": sandbox.token("twitter")})
+
+
+def test_an_unauthenticated_request_does_not_use_up_a_status_fault(sandbox: Sandbox) -> None:
+    sandbox.add_fault("status=503,times=1")
+    body = {"request": {"push": {"post": {"message": "hi"}}}}
+    assert http(sandbox, "POST", _tweet_path(sandbox), body, auth=("who", "knows"))[0] == 401
+    assert http(sandbox, "POST", _tweet_path(sandbox), body)[0] == 503
+    assert http(sandbox, "POST", _tweet_path(sandbox), body)[0] == 200
+    assert [r["status"] for r in sandbox.requests()] == [401, 503, 200]
+
+
+def test_a_reset_before_processing_hits_unauthenticated_requests_too(sandbox: Sandbox) -> None:
+    sandbox.add_fault("reset=before,times=1")
+    body = {"request": {"push": {"post": {"message": "hi"}}}}
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        http(sandbox, "POST", _tweet_path(sandbox), body, auth=("who", "knows"))
+    assert http(sandbox, "POST", _tweet_path(sandbox), body, auth=("who", "knows"))[0] == 401
+    assert [r["outcome"] for r in sandbox.requests()] == ["reset-before", "rejected"]
+
+
+def test_a_callback_fault_is_not_used_up_by_a_rejected_upload(
+    sandbox: Sandbox, client: OneAll
+) -> None:
+    sandbox.add_fault("callback=never,times=1")
+    status, _ = push(sandbox, "twitter.upload_video", {"video_url": "not a url"})
+    assert status == 400
+    assert sandbox.faults()[0]["fired"] == 0
+    _upload(client, sandbox, "first")
+    _upload(client, sandbox, "second")
+    assert [c["mode"] for c in sandbox.wait_for_callbacks(2)] == ["never", "normal"]
+
+
+@pytest.mark.parametrize(
+    "endpoint_id",
+    ["facebook.publish_user_post", "facebook.upload_user_picture", "facebook.upload_user_video"],
+)
+def test_facebook_profile_endpoints_are_refused_with_403(
+    sandbox: Sandbox, endpoint_id: str
+) -> None:
+    node = {"message": "Hi"} if endpoint_id.endswith("post") else {"url": PICTURE}
+    status, document = push(sandbox, endpoint_id, node)
+    assert status == 403
+    assert info(document).startswith("This endpoint is deprecated. On August 1, 2018 Facebook")
+    assert "on pages" in info(document)
+    assert "result" not in document["response"]
+    assert sandbox.records() == []
+
+
+def test_a_duplicate_tweet_is_409(sandbox: Sandbox) -> None:
+    first, second = sandbox.tokens("twitter")[:2]
+    assert push(sandbox, "twitter.publish_tweet", {"message": "Same words"})[0] == 200
+    status, document = push(sandbox, "twitter.publish_tweet", {"message": " Same words "})
+    assert status == 409
+    assert "Status is a duplicate." in info(document)
+    assert info(document).startswith("The request is correct but cannot be executed")
+    # Another identity may say the same; the first may say something else.
+    path = by_id("twitter.publish_tweet").render_path({"identity_token": second})
+    body = {"request": {"push": {"post": {"message": "Same words"}}}}
+    assert http(sandbox, "POST", path, body)[0] == 200
+    assert push(sandbox, "twitter.publish_tweet", {"message": "New words"})[0] == 200
+    assert len(sandbox.records(identity_token=first)) == 2
+
+
+def _ids_of_a_run(callback_delay: float, wait_before_tweet: bool) -> list[str]:
+    config = SandboxConfig(seed=11, callback_delay=callback_delay)
+    with (
+        SandboxThread(Sandbox(config)) as sandbox,
+        OneAll(**sandbox.client_kwargs(), retry=RetryPolicy.disabled()) as client,
+    ):
+        token = sandbox.token("twitter")
+        client.twitter.upload_video(token, video_url=VIDEO, callback_url=sandbox.sink_url("v"))
+        if wait_before_tweet:
+            sandbox.wait_for_callbacks(1)
+        tweet = client.twitter.publish_tweet(token, message="meanwhile")
+        [delivery] = sandbox.wait_for_sink(1)
+        video_id = delivery["body"]["response"]["result"]["data"]["video_id"]
+        return [video_id, str(tweet.post_id)]
+
+
+def test_ids_depend_on_the_seed_not_on_callback_timing() -> None:
+    # The first run completes the upload before the tweet, the second (most likely) after it;
+    # ids are drawn when a request is accepted, so both runs issue the same ones.
+    early = _ids_of_a_run(0.0, wait_before_tweet=True)
+    late = _ids_of_a_run(0.5, wait_before_tweet=False)
+    assert early == late
+    assert early[0] != early[1]

@@ -1,11 +1,22 @@
 """The sandbox's aiohttp application: one route per row of the endpoint table.
 
-Each Push request goes through the same steps, in the order a real deployment would meet them:
-fault rules (latency, connection reset before processing, injected status), HTTP Basic
-credentials (401), identity token of the right provider (404), the payload node checked with the
-client's own request models (400 naming the node), sandbox business rules (tweet attachments
-must be media this identity uploaded), then the result is stored and answered, or, with a
-``reset=after`` fault, stored and the connection dropped.
+Each Push request goes through these steps, in the order a real deployment would meet them:
+
+1. connection faults (rules with only ``latency`` / ``reset=before``): they can hit any request,
+   authenticated or not, as a network or load balancer would;
+2. HTTP Basic credentials (401), so an unauthenticated request cannot use up a ``times=`` rule;
+3. request faults (injected status, with Retry-After for 429; ``reset=after`` is noted here);
+4. identity token of the right provider (404);
+5. endpoints the provider retired (403: Facebook profile publishing, gone since 2018-08-01);
+6. the payload node, checked with the client's own request models (400 naming the node and the
+   payload key);
+7. provider rules: tweet attachments must be media this identity uploaded (400), a tweet may not
+   repeat a text this identity already tweeted (409, Twitter refuses duplicates);
+8. the result is stored and answered, or, with ``reset=after``, stored and the connection
+   dropped. An accepted asynchronous upload rolls the callback faults and gets its video id now;
+   the callback carries it later.
+
+Any unexpected error becomes a logged 500 in OneAll's envelope, listed in ``/_sandbox/requests``.
 """
 
 from __future__ import annotations
@@ -18,7 +29,6 @@ import datetime as dt
 import email.utils
 import hashlib
 import hmac
-import importlib
 import json
 import logging
 import re
@@ -26,6 +36,7 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
@@ -36,8 +47,9 @@ from ..endpoints import ENDPOINTS, Endpoint
 from ..errors import RequestValidationError
 from ..models import results as rs
 from ..models.requests import RequestModel
-from ._faults import FaultDecision, FaultRule
+from ._faults import FaultDecision, FaultRule, Phase
 from ._state import CallbackLog, Identity, PushRecord, SandboxState
+from .xmedia import XMediaSandbox
 
 __all__ = ["SUCCESS_INFO", "QUEUED_TEXT", "Sandbox", "SandboxConfig"]
 
@@ -62,6 +74,24 @@ STATUS_INFO: dict[int, str] = {
     503: "The API is overloaded with requests",
 }
 FAULT_SUFFIX = " (fault injected by the oneall-push sandbox)"
+# OneAll's own text on the Facebook user endpoints (seed 003), per row.
+FACEBOOK_PROFILE_GONE = (
+    "This endpoint is deprecated. On August 1, 2018 Facebook has removed the possibility for "
+    "third-party apps to share to personal profiles. Alternatively you can use our API to {} "
+    "on pages."
+)
+_ALTERNATIVE = {
+    "facebook.publish_user_post": "publish posts",
+    "facebook.upload_user_picture": "upload pictures",
+    "facebook.upload_user_video": "upload videos",
+}
+DUPLICATE_TWEET = (
+    "The request is correct but cannot be executed: Twitter refused the tweet because this "
+    "identity has already published the same text (Status is a duplicate.)"
+)
+# Where the X API v2 media upload emulator is mounted.
+X_MEDIA_PATH = "/x"
+_ENDPOINT_KEY = web.RequestKey("oneall_push.sandbox.endpoint", str)
 
 _OBJECT_NAME: dict[type[rs.Result], str] = {
     rs.PostResult: "post",
@@ -187,22 +217,60 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "board"
 
 
+def _unreachable(url: str) -> bool:
+    """True for hosts under the reserved ``.invalid`` TLD (RFC 2606): nothing can be downloaded."""
+    host = urlsplit(url).hostname or ""
+    return host == "invalid" or host.endswith(".invalid")
+
+
+def _wire_names(endpoint: Endpoint, error: RequestValidationError) -> tuple[str, str]:
+    """The error's field and rule with Python attribute names replaced by the payload keys."""
+    renames = {
+        a.name: str(a.metadata["wire"])
+        for a in attrs.fields(endpoint.request)
+        if a.metadata.get("wire", a.name) != a.name
+    }
+    field = "/".join(renames.get(part, part) for part in error.field.split("/"))
+    rule = error.rule
+    for name, wire in renames.items():
+        rule = re.sub(rf"\b{re.escape(name)}\b", wire, rule)
+    return field, rule
+
+
 class Sandbox:
     """A stateful OneAll Push API emulator. Inspect and steer it from any thread."""
 
-    def __init__(self, config: SandboxConfig | None = None) -> None:
+    def __init__(
+        self, config: SandboxConfig | None = None, *, x_media: XMediaSandbox | None = None
+    ) -> None:
         self.config = config or SandboxConfig()
         self.state = SandboxState(
             seed=self.config.seed,
             identities_per_provider=self.config.identities_per_provider,
             faults=self.config.faults,
         )
-        self.base_url: str | None = None
+        # The X API v2 media upload emulator, served under /x (its own state, tokens, faults).
+        self.x_media = x_media if x_media is not None else XMediaSandbox()
+        self._base_url: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._held: list[tuple[CallbackLog, asyncio.Event]] = []
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.x_media_error: str | None = None
+
+    @property
+    def base_url(self) -> str | None:
+        """``http://host:port`` once serving, else None."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, value: str | None) -> None:
+        self._base_url = value
+        self.x_media.base_url = None if value is None else value + X_MEDIA_PATH
+
+    @property
+    def x_media_url(self) -> str | None:
+        """The base URL to give ``AsyncXMedia``/``XMedia`` (``base_url=``) for this sandbox."""
+        return self.x_media.base_url
 
     # --- the application -----------------------------------------------------------------
 
@@ -212,7 +280,7 @@ class Sandbox:
             path = re.sub(r"<([a-z_]+)>", r"{\1}", endpoint.path)
             app.router.add_route(endpoint.method, path, self._push_handler(endpoint))
         self._add_inspection_routes(app)
-        self._mount_x_media(app)
+        app.add_subapp(X_MEDIA_PATH, self.x_media.make_app())
         app.on_startup.append(self._on_startup)
         app.on_cleanup.append(self._on_cleanup)
         return app
@@ -225,31 +293,6 @@ class Sandbox:
         held, self._held = self._held, []
         for _, event in held:
             event.set()
-
-    def _mount_x_media(self, app: web.Application) -> None:
-        try:
-            xmedia = importlib.import_module(f"{__package__}.xmedia")
-        except ImportError as exc:
-            self.x_media_error = (
-                "X media upload emulation is not available: "
-                f"oneall_push.sandbox.xmedia could not be imported ({exc})"
-            )
-        else:
-            factory = getattr(xmedia, "create_app", None) or getattr(xmedia, "make_app", None)
-            if factory is None:
-                self.x_media_error = (
-                    "oneall_push.sandbox.xmedia defines neither create_app() nor make_app()"
-                )
-            else:
-                app.add_subapp("/x/", factory())
-                return
-
-        async def unavailable(request: web.Request) -> web.Response:
-            return _json_response(
-                {"title": "Not Implemented", "detail": self.x_media_error, "status": 501}, 501
-            )
-
-        app.router.add_route("*", "/x/{tail:.*}", unavailable)
 
     @web.middleware
     async def _envelope_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -264,6 +307,31 @@ class Sandbox:
             elif exc.status == 405:
                 info = f"The method {request.method} is not allowed on {request.path}"
             return _error(request.path, exc.status, info)
+        except Exception as exc:
+            return self._internal_error(request, exc)
+
+    def _internal_error(self, request: web.Request, exc: Exception) -> web.Response:
+        """A bug in the sandbox: log it, list it in /_sandbox/requests, answer 500 as OneAll."""
+        logger.error("sandbox error on %s %s", request.method, request.path, exc_info=exc)
+        info = (
+            f"{STATUS_INFO[500]} ({type(exc).__name__} in the oneall-push sandbox; "
+            "its log has the traceback)"
+        )
+        endpoint = request.get(_ENDPOINT_KEY)
+        self.state.log_request(
+            method=request.method,
+            path=request.rel_url.raw_path,
+            endpoint=endpoint,
+            status=500,
+            outcome="error",
+            info=info,
+        )
+        if request.path.startswith(X_MEDIA_PATH + "/"):
+            problem = {"title": "Internal Server Error", "detail": info, "status": 500}
+            return _json_response(problem, 500)
+        if request.path.startswith("/_sandbox"):
+            return _json_response({"error": info}, 500)
+        return _error(request.rel_url.raw_path, 500, info)
 
     async def _on_cleanup(self, app: web.Application) -> None:
         for task in list(self._tasks):
@@ -291,8 +359,9 @@ class Sandbox:
 
     async def _handle_push(self, endpoint: Endpoint, request: web.Request) -> web.StreamResponse:
         resource = request.rel_url.raw_path
+        request[_ENDPOINT_KEY] = endpoint.id
         body = await request.read()
-        decision = self.state.decide(endpoint.id, async_upload=endpoint.async_callback)
+        decision = self._decide(endpoint, "connection")
 
         def log(status: int, outcome: str, info: str = "") -> None:
             self.state.log_request(
@@ -310,6 +379,17 @@ class Sandbox:
         if decision.reset == "before":
             log(0, "reset-before")
             return _dropped(request)
+        if not self._authorized(request.headers.get("Authorization")):
+            log(401, "rejected", AUTH_INFO)
+            return _error(resource, 401, AUTH_INFO)
+
+        later = self._decide(endpoint, "request")
+        decision = decision.then(later)
+        if later.latency:
+            await asyncio.sleep(later.latency)
+        if decision.reset == "before":
+            log(0, "reset-before")
+            return _dropped(request)
         if decision.status is not None:
             headers = {"X-Sandbox-Fault": decision.label}
             if decision.status == 429 or decision.retry_after is not None:
@@ -324,6 +404,8 @@ class Sandbox:
             code, info = rejected
             log(code, "rejected", info)
             return _error(resource, code, info)
+        if endpoint.async_callback:
+            decision = decision.then(self._decide(endpoint, "callback"))
         record = self._publish(endpoint, rejected, resource, decision)
         if decision.reset == "after":
             log(0, "reset-after")
@@ -331,11 +413,12 @@ class Sandbox:
         log(200, "ok")
         return _json_response(envelope(resource, data=record.result, date=record.date))
 
+    def _decide(self, endpoint: Endpoint, phase: Phase) -> FaultDecision:
+        return self.state.decide(endpoint.id, phase=phase, async_upload=endpoint.async_callback)
+
     def _check_request(
         self, endpoint: Endpoint, request: web.Request, body: bytes
     ) -> _Checked | tuple[int, str]:
-        if not self._authorized(request.headers.get("Authorization")):
-            return 401, AUTH_INFO
         token = request.match_info["identity_token"]
         identity = self.state.identity(token)
         if identity is None:
@@ -345,6 +428,8 @@ class Sandbox:
                 f"The identity_token [{token}] belongs to a {identity.provider} identity, "
                 f"not to a {endpoint.provider} identity"
             )
+        if endpoint.id in _ALTERNATIVE:
+            return 403, FACEBOOK_PROFILE_GONE.format(_ALTERNATIVE[endpoint.id])
         params = {name: request.match_info[name] for name in endpoint.path_params}
         label = node_label(endpoint.root)
         bad_node = (
@@ -360,7 +445,8 @@ class Sandbox:
         try:
             model = _model_from_node(endpoint, node)
         except RequestValidationError as exc:
-            return 400, f"{bad_node} ({exc.field}: {exc.rule})"
+            field, rule = _wire_names(endpoint, exc)
+            return 400, f"{bad_node} ({field}: {rule})"
         attachments = getattr(model, "attachments", None)
         if endpoint.provider == "twitter" and attachments:
             unknown = self.state.unknown_media(token, attachments)
@@ -369,6 +455,11 @@ class Sandbox:
                     f"{bad_node} (attachments: {', '.join(unknown)} is not a picture or video "
                     "uploaded by this identity)"
                 )
+        message = getattr(model, "message", None)
+        if endpoint.id == "twitter.publish_tweet" and self.state.published_tweet(
+            token, str(message)
+        ):
+            return 409, DUPLICATE_TWEET
         return _Checked(identity=identity, params=params, node=dict(node), model=model)
 
     def _authorized(self, header: str | None) -> bool:
@@ -394,13 +485,17 @@ class Sandbox:
         )
 
         def publish() -> PushRecord:
+            planned: str | None = None
             if endpoint.async_callback:
                 data: dict[str, Any] = {"object": "video", "result": QUEUED_TEXT}
                 status = "queued"
+                ids = self.state.ids
+                planned = ids.snowflake() if endpoint.provider == "twitter" else ids.base64url(11)
             else:
                 data = self._result_data(endpoint, identity, params, model)
                 status = "published"
             record = self.state.add_record(
+                planned_video_id=planned,
                 endpoint=endpoint.id,
                 provider=endpoint.provider,
                 identity_token=identity.token,
@@ -502,7 +597,7 @@ class Sandbox:
         video_url = str(getattr(model, "video_url", ""))
         callback_url: str | None = getattr(model, "callback_url", None)
         resource = record.resource.lstrip("/")  # OneAll's callbacks omit the leading slash
-        failed = mode == "fail" or "fail" in video_url.lower()
+        failed = mode == "fail" or _unreachable(video_url)
 
         def complete() -> CallbackLog | None:
             if self.state.generation != generation:
@@ -515,8 +610,8 @@ class Sandbox:
                 body = envelope(resource, code=400, info=info)
                 record.status, record.error = "failed", info
             else:
-                ids = self.state.ids
-                video_id = ids.snowflake() if endpoint.provider == "twitter" else ids.base64url(11)
+                video_id = record.planned_video_id
+                assert video_id is not None
                 data = {
                     "provider": endpoint.provider,
                     "object": "video",
@@ -630,7 +725,7 @@ class Sandbox:
                 for e in ENDPOINTS
             ],
             "faults": self.faults(),
-            "x_media": self.x_media_error or "mounted at /x/",
+            "x_media": {"base_url": self.x_media_url, "bearer_tokens": list(self.x_media.tokens)},
         }
 
     async def _api_summary(self, request: web.Request) -> web.Response:
@@ -789,6 +884,7 @@ class Sandbox:
         Callbacks still pending from before the reset are dropped.
         """
         self.state.reset()
+        self.x_media.reset()
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._drop_held)
@@ -841,10 +937,8 @@ class Sandbox:
         ]
         for fault in self.faults():
             lines.append(f"  fault #{fault['id']}: {fault['spec']}")
-        if self.x_media_error:
-            lines.append(f"  X media: {self.x_media_error}")
-        else:
-            lines.append(f"  X media upload API: {self.base_url}/x/")
+        tokens = ", ".join(self.x_media.tokens)
+        lines.append(f"  X media upload API: {self.x_media_url}  (bearer token {tokens})")
         return "\n".join(lines)
 
 

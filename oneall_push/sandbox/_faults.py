@@ -5,6 +5,15 @@ A rule matches every Push endpoint (``endpoint=None``) or one table id
 the roll is below ``probability`` the rule *fires* and all its effects apply. ``times`` limits how
 often a rule fires (``None``: forever). Rules are evaluated in the order they were added.
 
+Each rule is rolled at one point of a request's life, its *phase*:
+
+``connection``  rules with only ``latency`` and/or ``reset=before``: rolled for every request
+                that reaches a Push route, before the credentials are checked (the network does
+                not know who is calling);
+``request``     rules with a ``status``, ``reset=after`` or a mix of effects: rolled once the
+                credentials are good, so an unauthenticated request cannot use up ``times``;
+``callback``    rules with only ``callback``: rolled when an asynchronous upload is accepted.
+
 Spec strings (CLI ``--fault``, API ``{"spec": ...}``) are comma-separated ``key=value`` pairs::
 
     status=503,p=0.2                          # a fifth of all requests answer 503
@@ -31,6 +40,7 @@ from ..endpoints import by_id
 __all__ = ["CALLBACK_MODES", "FAULT_STATUSES", "FaultDecision", "FaultRule", "FaultSet"]
 
 ResetMode = Literal["before", "after"]
+Phase = Literal["connection", "request", "callback"]
 CallbackMode = Literal["duplicate", "delay", "reorder", "never", "fail"]
 CALLBACK_MODES: tuple[str, ...] = ("duplicate", "delay", "reorder", "never", "fail")
 # Every error status OneAll documents.
@@ -90,6 +100,15 @@ class FaultRule:
     @property
     def affects_requests(self) -> bool:
         return bool(self.latency or self.status or self.reset)
+
+    @property
+    def phase(self) -> Phase:
+        """When the rule is rolled (see the module docstring)."""
+        if self.status is None and self.reset != "after" and self.callback is None:
+            return "connection"
+        if self.callback is not None and not self.affects_requests:
+            return "callback"
+        return "request"
 
     @classmethod
     def parse(cls, spec: str) -> FaultRule:
@@ -165,6 +184,24 @@ class FaultDecision:
     def label(self) -> str:
         return "; ".join(self.fired)
 
+    def then(self, later: FaultDecision) -> FaultDecision:
+        """This decision followed by a later phase's: latencies add, the first effect wins."""
+        callback, callback_delay = self.callback, self.callback_delay
+        if callback is None:
+            callback, callback_delay = later.callback, later.callback_delay
+        status, retry_after = self.status, self.retry_after
+        if status is None:
+            status, retry_after = later.status, later.retry_after
+        return FaultDecision(
+            latency=self.latency + later.latency,
+            status=status,
+            retry_after=retry_after,
+            reset=self.reset or later.reset,
+            callback=callback,
+            callback_delay=callback_delay,
+            fired=self.fired + later.fired,
+        )
+
 
 class _Slot:
     def __init__(self, rule: FaultRule, seed: int, serial: int) -> None:
@@ -201,7 +238,8 @@ class FaultSet:
             for s in self._slots
         ]
 
-    def decide(self, endpoint_id: str, *, async_upload: bool) -> FaultDecision:
+    def decide(self, endpoint_id: str, *, phase: Phase, async_upload: bool) -> FaultDecision:
+        """Roll the rules of ``phase`` that match ``endpoint_id``."""
         latency = 0.0
         status: int | None = None
         retry_after: float | None = None
@@ -213,7 +251,7 @@ class FaultSet:
             rule = slot.rule
             if rule.endpoint is not None and rule.endpoint != endpoint_id:
                 continue
-            if not rule.affects_requests and not (async_upload and rule.callback):
+            if rule.phase != phase or (phase == "callback" and not async_upload):
                 continue
             if rule.times is not None and slot.fired >= rule.times:
                 continue

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import attrs
 
 from ..endpoints import PROVIDERS
-from ._faults import FaultDecision, FaultRule, FaultSet
+from ._faults import FaultDecision, FaultRule, FaultSet, Phase
 from ._ids import IdFactory, identity_token
 
 __all__ = ["CallbackLog", "Identity", "PushRecord", "RequestLog", "SandboxState"]
@@ -55,9 +55,12 @@ class PushRecord:
     status: str = "published"
     result: dict[str, Any] = attrs.Factory(dict)
     error: str | None = None
+    # An async upload's video id, drawn when the upload is accepted (so ids depend on the seed
+    # and the order of requests only, never on callback timing) and published on completion.
+    planned_video_id: str | None = attrs.field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        return attrs.asdict(self, filter=lambda a, _: a.name != "planned_video_id")
 
 
 @attrs.frozen(kw_only=True)
@@ -67,7 +70,7 @@ class RequestLog:
     path: str
     endpoint: str | None
     status: int
-    outcome: str  # "ok", "rejected", "fault", "reset-before", "reset-after"
+    outcome: str  # "ok", "rejected", "fault", "reset-before", "reset-after", "error"
     fault: str = ""
     info: str = ""
 
@@ -81,7 +84,7 @@ class CallbackLog:
     record: int
     url: str | None
     body: dict[str, Any]
-    mode: str = "normal"  # normal, duplicate, delay, reorder, never
+    mode: str = "normal"  # normal, duplicate, delay, reorder, never (a failure is "normal")
     delivered: int = 0
     # True once every planned delivery was attempted (at once for "never" or no callback_url).
     finished: bool = False
@@ -171,9 +174,9 @@ class SandboxState:
 
     # --- faults --------------------------------------------------------------------------
 
-    def decide(self, endpoint_id: str, *, async_upload: bool) -> FaultDecision:
+    def decide(self, endpoint_id: str, *, phase: Phase, async_upload: bool) -> FaultDecision:
         with self._cond:
-            return self.faults.decide(endpoint_id, async_upload=async_upload)
+            return self.faults.decide(endpoint_id, phase=phase, async_upload=async_upload)
 
     def add_fault(self, rule: FaultRule) -> int:
         return self.locked(lambda: self.faults.add(rule))
@@ -213,6 +216,17 @@ class SandboxState:
         with self._cond:
             issued = self.media.get(identity_token, set())
             return [i for i in ids if i not in issued]
+
+    def published_tweet(self, identity_token: str, message: str) -> bool:
+        """True if this identity already tweeted ``message`` (Twitter refuses duplicates)."""
+        text = message.strip()
+        with self._cond:
+            return any(
+                r.identity_token == identity_token
+                and r.endpoint == "twitter.publish_tweet"
+                and str(r.payload.get("message", "")).strip() == text
+                for r in self.records
+            )
 
     def reset(self) -> None:
         """Back to the start: initial identities and faults, nothing published, ids reseeded."""

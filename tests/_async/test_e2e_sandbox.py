@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import attrs
 import pytest
 
-from oneall_push import AsyncOneAll, OutcomeUnknownError, RetryPolicy, errors
+from oneall_push import AsyncOneAll, CallbackConfig, OutcomeUnknownError, RetryPolicy, errors
+from oneall_push._backends import AsyncBackend
 from oneall_push.endpoints import ENDPOINTS, Endpoint
 from oneall_push.sandbox import QUEUED_TEXT, Sandbox
+from tests.callback_helpers import AsyncCallbackServer, AsyncMemoryStore
 from tests.samples import PICTURE, SAMPLES, VIDEO
 
 QUICK = RetryPolicy(backoff_initial=0.01, backoff_max=0.02)
+SECRET = "e2e-callback-secret-0123456789abcdef"
+# Facebook removed profile publishing on 2018-08-01; the sandbox refuses these rows with 403.
+RETIRED = {
+    "facebook.publish_user_post",
+    "facebook.upload_user_picture",
+    "facebook.upload_user_video",
+}
+LIVE = [e for e in ENDPOINTS if e.id not in RETIRED]
 
 
 def make_client(sandbox: Sandbox, **kwargs: Any) -> AsyncOneAll:
@@ -48,7 +60,7 @@ async def call(client: AsyncOneAll, endpoint: Endpoint, token: str, **overrides:
         return await method(token, *path_args, **{**kwargs, **overrides})
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.id)
+@pytest.mark.parametrize("endpoint", LIVE, ids=lambda e: e.id)
 async def test_every_row_succeeds_and_is_recorded(
     oneall_sandbox_fresh: Sandbox, endpoint: Endpoint
 ) -> None:
@@ -71,9 +83,8 @@ async def test_every_row_succeeds_and_is_recorded(
         }
     )
     sent = {**SAMPLES[endpoint.id][1], **overrides}
-    for key, value in sent.items():
-        wire = "defaultLanguage" if key == "default_language" else key
-        assert record["payload"][wire] == value
+    wire = {a.name: a.metadata.get("wire", a.name) for a in attrs.fields(endpoint.request)}
+    assert record["payload"] == {wire[key]: value for key, value in sent.items()}
     if endpoint.async_callback:
         assert result.queued is not None
         assert result.queued.result == QUEUED_TEXT
@@ -90,6 +101,18 @@ async def test_every_row_succeeds_and_is_recorded(
         assert result.envelope.resource == record["resource"]
         assert record["status"] == "published"
         assert record["result"]["provider"] == endpoint.provider
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.id in RETIRED], ids=lambda e: e.id)
+async def test_retired_facebook_profile_rows_are_refused(
+    oneall_sandbox_fresh: Sandbox, sandbox_client: ClientMaker, endpoint: Endpoint
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    with pytest.raises(errors.PermissionDeniedError) as caught:
+        await call(sandbox_client(), endpoint, sandbox.token("facebook"))
+    assert caught.value.status == 403
+    assert "On August 1, 2018 Facebook has removed" in caught.value.info
+    assert sandbox.records() == []
 
 
 async def test_realistic_ids_and_locations(oneall_sandbox_fresh: Sandbox) -> None:
@@ -199,18 +222,41 @@ async def test_bad_credentials_are_401(
     assert sandbox.records() == []
 
 
+async def _provoke(sandbox: Sandbox, make: ClientMaker, status: int) -> None:
+    """Make the sandbox answer ``status``: naturally where OneAll would, else by a fault rule."""
+    token = sandbox.token("twitter")
+    client = make(
+        retry=RetryPolicy.disabled(), **({"private_key": "wrong"} if status == 401 else {})
+    )
+    if status == 400:  # media this identity never uploaded
+        await client.twitter.publish_tweet(token, message="x", attachments=["910890718352281600"])
+    elif status == 403:  # Facebook profile publishing is gone
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            await client.facebook.publish_user_post(sandbox.token("facebook"), message="x")
+    elif status == 404:
+        await client.twitter.publish_tweet("no-such-identity", message="x")
+    elif status == 409:  # Twitter refuses a duplicate status
+        await client.twitter.publish_tweet(token, message="twice")
+        await client.twitter.publish_tweet(token, message="twice")
+    else:  # 401 by wrong credentials; 429 and 5xx by a fault rule
+        if status != 401:
+            sandbox.add_fault(endpoint="twitter.publish_tweet", status=status)
+        await client.twitter.publish_tweet(token, message="x")
+
+
 @pytest.mark.parametrize(
-    ("status", "cls"),
+    ("status", "cls", "natural"),
     [
-        (400, errors.BadRequestError),
-        (401, errors.AuthenticationError),
-        (403, errors.PermissionDeniedError),
-        (404, errors.NotFoundError),
-        (409, errors.ConflictError),
-        (429, errors.RateLimitError),
-        (500, errors.ServerError),
-        (502, errors.ServerError),
-        (503, errors.ServiceUnavailableError),
+        (400, errors.BadRequestError, True),
+        (401, errors.AuthenticationError, True),
+        (403, errors.PermissionDeniedError, True),
+        (404, errors.NotFoundError, True),
+        (409, errors.ConflictError, True),
+        (429, errors.RateLimitError, False),
+        (500, errors.ServerError, False),
+        (502, errors.ServerError, False),
+        (503, errors.ServiceUnavailableError, False),
     ],
 )
 async def test_every_documented_error_status_maps_to_its_class(
@@ -218,17 +264,19 @@ async def test_every_documented_error_status_maps_to_its_class(
     sandbox_client: ClientMaker,
     status: int,
     cls: type[errors.APIError],
+    natural: bool,
 ) -> None:
     sandbox = oneall_sandbox_fresh
-    sandbox.add_fault(endpoint="twitter.publish_tweet", status=status)
-    client = sandbox_client(retry=RetryPolicy.disabled())
     with pytest.raises(cls) as caught:
-        await client.twitter.publish_tweet(sandbox.token("twitter"), message="x")
+        await _provoke(sandbox, sandbox_client, status)
     assert type(caught.value) is cls
     assert caught.value.status == status
-    assert sandbox.records() == []
-    [request] = sandbox.requests()
-    assert request["status"] == status
+    assert caught.value.body is not None
+    assert caught.value.body["response"]["request"]["status"]["code"] == status
+    last = sandbox.requests()[-1]
+    assert last["status"] == status
+    assert last["outcome"] == ("rejected" if natural else "fault")
+    assert len(sandbox.records()) == (1 if status == 409 else 0)
 
 
 async def test_a_retried_429_publishes_exactly_once(oneall_sandbox_fresh: Sandbox) -> None:
@@ -303,3 +351,106 @@ async def test_faults_and_ids_are_deterministic_under_the_seed(
     assert first == second
     assert "500" in first
     assert any(outcome != "500" for outcome in first)
+
+
+# --- callback faults through the real client's jobs and receiver ----------------------------
+
+
+@pytest.fixture
+async def managed(oneall_sandbox_fresh: Sandbox) -> AsyncIterator[AsyncOneAll]:
+    """A client whose upload jobs are called back on a real receiver (memory store)."""
+    store = AsyncMemoryStore()
+    server = AsyncCallbackServer(
+        CallbackConfig(public_url="http://127.0.0.1/", secret=SECRET), store
+    )
+    await server.start()
+    client = make_client(
+        oneall_sandbox_fresh,
+        callbacks=CallbackConfig(public_url=server.url, secret=SECRET),
+        callback_store=store,
+    )
+    yield client
+    await client.close()
+    await server.close()
+    await store.close()
+
+
+async def settled(sandbox: Sandbox, count: int) -> list[dict[str, Any]]:
+    """The sandbox's callbacks once ``count`` are finished (polls: the receiver shares our loop)."""
+    backend = AsyncBackend()
+    deadline = backend.monotonic() + 20
+    while True:
+        finished = [c for c in sandbox.callbacks() if c["finished"]]
+        if len(finished) >= count:
+            return finished
+        assert backend.monotonic() < deadline, f"sandbox callbacks: {sandbox.callbacks()}"
+        await backend.sleep(0.01)
+
+
+async def test_a_duplicated_callback_gives_one_result(
+    oneall_sandbox_fresh: Sandbox, managed: AsyncOneAll, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("callback=duplicate")
+    job = await managed.twitter.upload_video(sandbox.token("twitter"), video_url=VIDEO)
+    with caplog.at_level(logging.INFO, logger="oneall_push.callbacks"):
+        result = await job.wait(timeout=20)
+        [callback] = await settled(sandbox, 1)
+    assert (callback["delivered"], callback["http_status"]) == (2, 200)
+    assert [r.getMessage() for r in caplog.records if "duplicate" in r.getMessage()] == [
+        f"duplicate callback for job {job.id} ignored"
+    ]
+    [record] = sandbox.records()
+    assert result.video_id == record["result"]["video_id"]
+    again = await job.poll()
+    assert again is not None and again.video_id == result.video_id
+
+
+async def test_a_failure_callback_raises_job_failed(
+    oneall_sandbox_fresh: Sandbox, managed: AsyncOneAll
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("endpoint=youtube.upload_video,callback=fail")
+    job = await managed.youtube.upload_video(
+        sandbox.token("youtube"), video_url=VIDEO, title="Doomed"
+    )
+    with pytest.raises(errors.JobFailedError) as caught:
+        await job.wait(timeout=20)
+    assert caught.value.job_id == job.id
+    assert caught.value.status == 400
+    assert "could not be downloaded" in caught.value.info
+    assert [r["status"] for r in sandbox.records()] == ["failed"]
+
+
+async def test_a_callback_never_sent_times_the_wait_out(
+    oneall_sandbox_fresh: Sandbox, managed: AsyncOneAll
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("callback=never")
+    job = await managed.twitter.upload_video(sandbox.token("twitter"), video_url=VIDEO)
+    [callback] = await settled(sandbox, 1)  # the sandbox has decided: nothing will come
+    assert (callback["mode"], callback["delivered"]) == ("never", 0)
+    with pytest.raises(errors.JobTimeoutError) as caught:
+        await job.wait(timeout=0.1)
+    assert caught.value.job_id == job.id
+    assert await job.poll() is None
+
+
+async def test_reordered_callbacks_reach_their_own_jobs(
+    oneall_sandbox_fresh: Sandbox, managed: AsyncOneAll
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("callback=reorder")
+    token = sandbox.token("twitter")
+    first = await managed.twitter.upload_video(token, video_url=VIDEO)
+    second = await managed.twitter.upload_video(token, video_url=VIDEO)
+    results = {job.id: (await job.wait(timeout=20)).video_id for job in (first, second)}
+    await settled(sandbox, 2)
+    issued = {
+        job_id: record["result"]["video_id"]
+        for record in sandbox.records()
+        for job_id in results
+        if job_id in record["payload"]["callback_url"]
+    }
+    assert results == issued
+    assert len(set(results.values())) == 2

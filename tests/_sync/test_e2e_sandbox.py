@@ -3,19 +3,31 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import attrs
 import pytest
 
-from oneall_push import OneAll, OutcomeUnknownError, RetryPolicy, errors
+from oneall_push import CallbackConfig, OneAll, OutcomeUnknownError, RetryPolicy, errors
+from oneall_push._backends import SyncBackend
 from oneall_push.endpoints import ENDPOINTS, Endpoint
 from oneall_push.sandbox import QUEUED_TEXT, Sandbox
+from tests.callback_helpers import SyncCallbackServer, SyncMemoryStore
 from tests.samples import PICTURE, SAMPLES, VIDEO
 
 QUICK = RetryPolicy(backoff_initial=0.01, backoff_max=0.02)
+SECRET = "e2e-callback-secret-0123456789abcdef"
+# Facebook removed profile publishing on 2018-08-01; the sandbox refuses these rows with 403.
+RETIRED = {
+    "facebook.publish_user_post",
+    "facebook.upload_user_picture",
+    "facebook.upload_user_video",
+}
+LIVE = [e for e in ENDPOINTS if e.id not in RETIRED]
 
 
 def make_client(sandbox: Sandbox, **kwargs: Any) -> OneAll:
@@ -49,7 +61,7 @@ def call(client: OneAll, endpoint: Endpoint, token: str, **overrides: Any) -> An
         return method(token, *path_args, **{**kwargs, **overrides})
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.id)
+@pytest.mark.parametrize("endpoint", LIVE, ids=lambda e: e.id)
 def test_every_row_succeeds_and_is_recorded(
     oneall_sandbox_fresh: Sandbox, endpoint: Endpoint
 ) -> None:
@@ -72,9 +84,8 @@ def test_every_row_succeeds_and_is_recorded(
         }
     )
     sent = {**SAMPLES[endpoint.id][1], **overrides}
-    for key, value in sent.items():
-        wire = "defaultLanguage" if key == "default_language" else key
-        assert record["payload"][wire] == value
+    wire = {a.name: a.metadata.get("wire", a.name) for a in attrs.fields(endpoint.request)}
+    assert record["payload"] == {wire[key]: value for key, value in sent.items()}
     if endpoint.async_callback:
         assert result.queued is not None
         assert result.queued.result == QUEUED_TEXT
@@ -91,6 +102,18 @@ def test_every_row_succeeds_and_is_recorded(
         assert result.envelope.resource == record["resource"]
         assert record["status"] == "published"
         assert record["result"]["provider"] == endpoint.provider
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.id in RETIRED], ids=lambda e: e.id)
+def test_retired_facebook_profile_rows_are_refused(
+    oneall_sandbox_fresh: Sandbox, sandbox_client: ClientMaker, endpoint: Endpoint
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    with pytest.raises(errors.PermissionDeniedError) as caught:
+        call(sandbox_client(), endpoint, sandbox.token("facebook"))
+    assert caught.value.status == 403
+    assert "On August 1, 2018 Facebook has removed" in caught.value.info
+    assert sandbox.records() == []
 
 
 def test_realistic_ids_and_locations(oneall_sandbox_fresh: Sandbox) -> None:
@@ -200,18 +223,41 @@ def test_bad_credentials_are_401(
     assert sandbox.records() == []
 
 
+def _provoke(sandbox: Sandbox, make: ClientMaker, status: int) -> None:
+    """Make the sandbox answer ``status``: naturally where OneAll would, else by a fault rule."""
+    token = sandbox.token("twitter")
+    client = make(
+        retry=RetryPolicy.disabled(), **({"private_key": "wrong"} if status == 401 else {})
+    )
+    if status == 400:  # media this identity never uploaded
+        client.twitter.publish_tweet(token, message="x", attachments=["910890718352281600"])
+    elif status == 403:  # Facebook profile publishing is gone
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            client.facebook.publish_user_post(sandbox.token("facebook"), message="x")
+    elif status == 404:
+        client.twitter.publish_tweet("no-such-identity", message="x")
+    elif status == 409:  # Twitter refuses a duplicate status
+        client.twitter.publish_tweet(token, message="twice")
+        client.twitter.publish_tweet(token, message="twice")
+    else:  # 401 by wrong credentials; 429 and 5xx by a fault rule
+        if status != 401:
+            sandbox.add_fault(endpoint="twitter.publish_tweet", status=status)
+        client.twitter.publish_tweet(token, message="x")
+
+
 @pytest.mark.parametrize(
-    ("status", "cls"),
+    ("status", "cls", "natural"),
     [
-        (400, errors.BadRequestError),
-        (401, errors.AuthenticationError),
-        (403, errors.PermissionDeniedError),
-        (404, errors.NotFoundError),
-        (409, errors.ConflictError),
-        (429, errors.RateLimitError),
-        (500, errors.ServerError),
-        (502, errors.ServerError),
-        (503, errors.ServiceUnavailableError),
+        (400, errors.BadRequestError, True),
+        (401, errors.AuthenticationError, True),
+        (403, errors.PermissionDeniedError, True),
+        (404, errors.NotFoundError, True),
+        (409, errors.ConflictError, True),
+        (429, errors.RateLimitError, False),
+        (500, errors.ServerError, False),
+        (502, errors.ServerError, False),
+        (503, errors.ServiceUnavailableError, False),
     ],
 )
 def test_every_documented_error_status_maps_to_its_class(
@@ -219,17 +265,19 @@ def test_every_documented_error_status_maps_to_its_class(
     sandbox_client: ClientMaker,
     status: int,
     cls: type[errors.APIError],
+    natural: bool,
 ) -> None:
     sandbox = oneall_sandbox_fresh
-    sandbox.add_fault(endpoint="twitter.publish_tweet", status=status)
-    client = sandbox_client(retry=RetryPolicy.disabled())
     with pytest.raises(cls) as caught:
-        client.twitter.publish_tweet(sandbox.token("twitter"), message="x")
+        _provoke(sandbox, sandbox_client, status)
     assert type(caught.value) is cls
     assert caught.value.status == status
-    assert sandbox.records() == []
-    [request] = sandbox.requests()
-    assert request["status"] == status
+    assert caught.value.body is not None
+    assert caught.value.body["response"]["request"]["status"]["code"] == status
+    last = sandbox.requests()[-1]
+    assert last["status"] == status
+    assert last["outcome"] == ("rejected" if natural else "fault")
+    assert len(sandbox.records()) == (1 if status == 409 else 0)
 
 
 def test_a_retried_429_publishes_exactly_once(oneall_sandbox_fresh: Sandbox) -> None:
@@ -302,3 +350,104 @@ def test_faults_and_ids_are_deterministic_under_the_seed(
     assert first == second
     assert "500" in first
     assert any(outcome != "500" for outcome in first)
+
+
+# --- callback faults through the real client's jobs and receiver ----------------------------
+
+
+@pytest.fixture
+def managed(oneall_sandbox_fresh: Sandbox) -> Iterator[OneAll]:
+    """A client whose upload jobs are called back on a real receiver (memory store)."""
+    store = SyncMemoryStore()
+    server = SyncCallbackServer(
+        CallbackConfig(public_url="http://127.0.0.1/", secret=SECRET), store
+    )
+    server.start()
+    client = make_client(
+        oneall_sandbox_fresh,
+        callbacks=CallbackConfig(public_url=server.url, secret=SECRET),
+        callback_store=store,
+    )
+    yield client
+    client.close()
+    server.close()
+    store.close()
+
+
+def settled(sandbox: Sandbox, count: int) -> list[dict[str, Any]]:
+    """The sandbox's callbacks once ``count`` are finished (polls: the receiver shares our loop)."""
+    backend = SyncBackend()
+    deadline = backend.monotonic() + 20
+    while True:
+        finished = [c for c in sandbox.callbacks() if c["finished"]]
+        if len(finished) >= count:
+            return finished
+        assert backend.monotonic() < deadline, f"sandbox callbacks: {sandbox.callbacks()}"
+        backend.sleep(0.01)
+
+
+def test_a_duplicated_callback_gives_one_result(
+    oneall_sandbox_fresh: Sandbox, managed: OneAll, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("callback=duplicate")
+    job = managed.twitter.upload_video(sandbox.token("twitter"), video_url=VIDEO)
+    with caplog.at_level(logging.INFO, logger="oneall_push.callbacks"):
+        result = job.wait(timeout=20)
+        [callback] = settled(sandbox, 1)
+    assert (callback["delivered"], callback["http_status"]) == (2, 200)
+    assert [r.getMessage() for r in caplog.records if "duplicate" in r.getMessage()] == [
+        f"duplicate callback for job {job.id} ignored"
+    ]
+    [record] = sandbox.records()
+    assert result.video_id == record["result"]["video_id"]
+    again = job.poll()
+    assert again is not None and again.video_id == result.video_id
+
+
+def test_a_failure_callback_raises_job_failed(
+    oneall_sandbox_fresh: Sandbox, managed: OneAll
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("endpoint=youtube.upload_video,callback=fail")
+    job = managed.youtube.upload_video(sandbox.token("youtube"), video_url=VIDEO, title="Doomed")
+    with pytest.raises(errors.JobFailedError) as caught:
+        job.wait(timeout=20)
+    assert caught.value.job_id == job.id
+    assert caught.value.status == 400
+    assert "could not be downloaded" in caught.value.info
+    assert [r["status"] for r in sandbox.records()] == ["failed"]
+
+
+def test_a_callback_never_sent_times_the_wait_out(
+    oneall_sandbox_fresh: Sandbox, managed: OneAll
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("callback=never")
+    job = managed.twitter.upload_video(sandbox.token("twitter"), video_url=VIDEO)
+    [callback] = settled(sandbox, 1)  # the sandbox has decided: nothing will come
+    assert (callback["mode"], callback["delivered"]) == ("never", 0)
+    with pytest.raises(errors.JobTimeoutError) as caught:
+        job.wait(timeout=0.1)
+    assert caught.value.job_id == job.id
+    assert job.poll() is None
+
+
+def test_reordered_callbacks_reach_their_own_jobs(
+    oneall_sandbox_fresh: Sandbox, managed: OneAll
+) -> None:
+    sandbox = oneall_sandbox_fresh
+    sandbox.add_fault("callback=reorder")
+    token = sandbox.token("twitter")
+    first = managed.twitter.upload_video(token, video_url=VIDEO)
+    second = managed.twitter.upload_video(token, video_url=VIDEO)
+    results = {job.id: (job.wait(timeout=20)).video_id for job in (first, second)}
+    settled(sandbox, 2)
+    issued = {
+        job_id: record["result"]["video_id"]
+        for record in sandbox.records()
+        for job_id in results
+        if job_id in record["payload"]["callback_url"]
+    }
+    assert results == issued
+    assert len(set(results.values())) == 2
