@@ -2,6 +2,7 @@
 
 ``oneall-push demo``        every flow end to end against an in-process sandbox
 ``oneall-push sandbox``     the emulator standalone
+``oneall-push x upload``    X API v2 chunked media upload
 ``oneall-push <provider> <action> ...``  one command per row of the endpoint table
 """
 
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import _demo, _endpoints, _sandbox_cmd
+from . import _demo, _endpoints, _sandbox_cmd, _x
 
 __all__ = ["build_parser", "main"]
 
@@ -20,12 +21,16 @@ __all__ = ["build_parser", "main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oneall-push",
-        description="OneAll Push API client: demo, local sandbox and one command per endpoint.",
+        description=(
+            "OneAll Push API client: demo, local sandbox, one command per endpoint, "
+            "and X media upload."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _demo.add_parser(sub)
     _sandbox_cmd.add_parser(sub)
+    _x.add_parser(sub)
     _endpoints.add_parsers(sub)
     return parser
 
@@ -40,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo.run(args)
     if args.command == "sandbox":
         return _sandbox_cmd.run(args)
+    if args.command == "x":
+        return _x.run(args)
     return _endpoints.run(args)
 
 

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import secrets
 import sys
 import time
 import traceback
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TextIO
 
 from .. import AsyncOneAll, CallbackConfig, RetryPolicy, errors
 from ..sandbox import Sandbox, serve
+from ..sandbox.xmedia import XMediaSandbox
+from ..xmedia import AsyncXMedia, MediaEvent, ProcessingProgress, UploadProgress, XRetryPolicy
 from ._sandbox_cmd import add_sandbox_options, config_from
 
 __all__ = ["add_parser", "run", "run_demo"]
@@ -25,6 +29,9 @@ __all__ = ["add_parser", "run", "run_demo"]
 PICTURE_URL = "https://example.com/images/launch-party.png"
 VIDEO_URL = "https://example.com/videos/launch-party.mp4"
 WAIT = 60.0
+MiB = 1024 * 1024
+X_MEDIA_BYTES = 3 * MiB
+X_CHUNK_SIZE = MiB // 2
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +41,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description=(
             "Start the sandbox in-process on a free loopback port and publish through the real "
             "client: pictures, tweets, videos awaited through their callbacks, Facebook, "
-            "LinkedIn, Pinterest and YouTube, and a rejected request. Exits 1 if a step fails."
+            "LinkedIn, Pinterest and YouTube, an X API v2 chunked media upload, and rejected "
+            "requests. Exits 1 if a step fails."
         ),
     )
     add_sandbox_options(p)
@@ -47,12 +55,17 @@ class _Report:
         self.verbose = verbose
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.skipped
 
     def line(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
     async def step(self, title: str, action: Callable[[], Awaitable[list[str]]]) -> bool:
-        number = self.passed + self.failed + 1
+        number = self.total + 1
         started = time.monotonic()
         try:
             details = await action()
@@ -70,6 +83,17 @@ class _Report:
         for detail in details:
             self.line(f"          {detail}")
         return True
+
+    async def step_after(
+        self, needed: bool, reason: str, title: str, action: Callable[[], Awaitable[list[str]]]
+    ) -> bool:
+        """Run a step that depends on an earlier one, or show it as skipped."""
+        if needed:
+            return await self.step(title, action)
+        self.skipped += 1
+        self.line(f"{self.total:>2}. SKIP  {title}")
+        self.line(f"          {reason}")
+        return False
 
 
 @asynccontextmanager
@@ -104,17 +128,62 @@ async def run_demo(sandbox: Sandbox, out: TextIO, *, verbose: bool = False) -> i
         report.line("oneall-push demo: the real AsyncOneAll client against a local sandbox")
         report.line(f"  sandbox  {sandbox.base_url}   (inspect: {sandbox.base_url}/_sandbox)")
         report.line(f"  callbacks received at {config.public_url}")
+        report.line(f"  X media upload API at {sandbox.x_media_url}")
         report.line("")
         await _walk(client, sandbox, report)
 
     report.line("")
-    total = report.passed + report.failed
-    if report.failed:
-        report.line(f"{report.failed} of {total} steps FAILED.")
+    total = report.total
+    if report.failed or report.skipped:
+        skipped = f", {report.skipped} skipped" if report.skipped else ""
+        report.line(f"{report.failed} of {total} steps FAILED{skipped}.")
         return 1
     records = len(sandbox.records())
     report.line(f"All {total} steps passed; the sandbox holds {records} published records.")
     return 0
+
+
+def fake_mp4(size: int) -> bytes:
+    """``size`` bytes that sniff as video/mp4: an ``ftyp`` box, then one ``mdat`` box."""
+    ftyp = b"ftypisom" + (0x200).to_bytes(4, "big") + b"isomiso2avc1mp41"
+    ftyp = (len(ftyp) + 4).to_bytes(4, "big") + ftyp
+    mdat_size = size - len(ftyp)
+    payload = random.Random(0).randbytes(mdat_size - 8)
+    return ftyp + mdat_size.to_bytes(4, "big") + b"mdat" + payload
+
+
+async def _x_media_upload(sandbox: Sandbox) -> list[str]:
+    """Upload a small MP4 in several chunks to the sandbox's X media emulator."""
+    source = fake_mp4(X_MEDIA_BYTES)
+    events: list[MediaEvent] = []
+    x_url = sandbox.x_media_url
+    assert x_url is not None, "the X media emulator is not served"
+    async with AsyncXMedia(
+        bearer_token=sandbox.x_media.tokens[0],
+        base_url=x_url,
+        chunk_size=X_CHUNK_SIZE,
+        # The demo's emulator answers check_after_secs=0; keep X's 1 s floor for the real API.
+        min_poll_interval=0.05,
+        processing_deadline=WAIT,
+        retry=XRetryPolicy(backoff_initial=0.05, backoff_max=0.5),
+    ) as x:
+        media = await x.upload(source, progress=events.append)
+    appends = [e for e in events if isinstance(e, UploadProgress)]
+    states = [
+        e.state if e.progress_percent is None else f"{e.state} {e.progress_percent}%"
+        for e in events
+        if isinstance(e, ProcessingProgress)
+    ]
+    assert media.state == "succeeded", f"processing ended {media.state}"
+    assert appends and appends[-1].bytes_sent == len(source), "not every byte was acknowledged"
+    kept = sandbox.x_media.uploads[media.id]
+    assert kept.crc32() == zlib.crc32(source), "the sandbox's CRC-32 differs from the source's"
+    return [
+        f"media_id {media.id}  ({media.media_type}, {media.media_category})",
+        f"{len(appends)} appends of {X_CHUNK_SIZE // 1024} KiB: "
+        f"{appends[-1].bytes_sent} of {len(source)} bytes acknowledged, CRC-32 matches",
+        "processing: " + " -> ".join(states),
+    ]
 
 
 async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
@@ -204,20 +273,35 @@ async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
         raise AssertionError("the sandbox accepted media it never issued")
 
     await report.step("Twitter: upload a picture", picture)
-    if "picture" in found:
-        await report.step("Twitter: tweet with the picture attached", tweet_picture)
+    await report.step_after(
+        "picture" in found,
+        "needs the picture id of the failed upload above",
+        "Twitter: tweet with the picture attached",
+        tweet_picture,
+    )
     await report.step("Twitter: upload a video and await its callback (job.wait)", video)
-    if "video" in found:
-        await report.step("Twitter: tweet with the video attached", tweet_video)
+    await report.step_after(
+        "video" in found,
+        "needs the video id of the failed upload above",
+        "Twitter: tweet with the video attached",
+        tweet_video,
+    )
     await report.step("Facebook: publish a page post", facebook_page)
     await report.step("LinkedIn: publish a company post", linkedin_company)
     await report.step("Pinterest: publish a pin", pinterest_pin)
     await report.step("YouTube: upload a video and await its callback", youtube)
+    await report.step(
+        "X: chunked media upload (v2) with progress and processing status",
+        lambda: _x_media_upload(sandbox),
+    )
     await report.step("Refused by the client: five attachments", client_side)
     await report.step("Rejected by the server: a tweet attaching unknown media", server_side)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    sandbox = Sandbox(config_from(args, callback_delay=0.3))
+    # check_after_secs=0: the X step's processing states pass in a few milliseconds.
+    sandbox = Sandbox(
+        config_from(args, callback_delay=0.3), x_media=XMediaSandbox(check_after_secs=0)
+    )
     return asyncio.run(run_demo(sandbox, out, verbose=args.verbose))

@@ -8,8 +8,11 @@ ONEALL_PUBLIC_KEY / ONEALL_PRIVATE_KEY / ONEALL_BASE_URL. The result prints as J
 from __future__ import annotations
 
 import argparse
+import collections.abc
 import json
 import sys
+import types
+import typing
 import warnings
 from typing import Any, TextIO
 
@@ -25,13 +28,16 @@ def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _kind(annotation: object) -> str:
-    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-    if "tuple" in text or "Sequence" in text:
+def _kind(hint: object) -> str:
+    """``list``, ``bool``, ``int`` or ``str`` for a resolved type hint (Optional stripped)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        present = [a for a in typing.get_args(hint) if a is not type(None)]
+        hint = present[0] if len(present) == 1 else hint
+    if typing.get_origin(hint) in (tuple, list, collections.abc.Sequence):
         return "list"
-    if "bool" in text:
+    if hint is bool:
         return "bool"
-    if "int" in text:
+    if hint is int:
         return "int"
     return "str"
 
@@ -57,9 +63,11 @@ def _add_endpoint(
     p.add_argument("--identity", required=True, metavar="TOKEN", help="the identity_token")
     for name in endpoint.path_params[1:]:
         p.add_argument(_option(name), dest=f"path__{name}", required=True, metavar="ID")
+    # Resolved hints: field.type may be a string or, once cattrs resolved it, a real type.
+    hints = typing.get_type_hints(endpoint.request)
     for field in attrs.fields(endpoint.request):
         required = field.default is attrs.NOTHING
-        kind = _kind(field.type)
+        kind = _kind(hints[field.name])
         dest = f"field__{field.name}"
         if kind == "bool":
             p.add_argument(

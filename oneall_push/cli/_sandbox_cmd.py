@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description=(
             "Run a stateful emulator of the OneAll Push API on your machine. It prints its base "
             "URL, credentials and identity tokens; point ONEALL_BASE_URL at it. "
-            "Inspect and steer it at <base URL>/_sandbox."
+            "Inspect and steer it at <base URL>/_sandbox. The X API v2 media upload emulator "
+            "is served under <base URL>/x. A video_url on a host under .invalid gets a failure "
+            "callback."
         ),
         epilog=(
             "Fault specs are comma-separated key=value pairs: endpoint=<id>, p=<0..1>, "

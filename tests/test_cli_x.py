@@ -1,0 +1,257 @@
+"""``oneall-push x upload`` against the sandbox's X media emulator."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from oneall_push.cli import _x, main
+from oneall_push.cli._demo import fake_mp4, run_demo
+from oneall_push.sandbox import Sandbox, SandboxConfig
+from oneall_push.sandbox.xmedia import XMediaSandbox
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(2000)
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def run_cli(*argv: str, err: io.StringIO | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), err if err is not None else io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def x(oneall_sandbox_fresh: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """The sandbox with a one-off X token in X_BEARER_TOKEN, and quick processing polls."""
+    sandbox = oneall_sandbox_fresh
+    token = "x-cli-" + secrets.token_hex(16)
+    monkeypatch.setattr(sandbox.x_media, "tokens", (token,))
+    monkeypatch.setenv("X_BEARER_TOKEN", token)
+    assert sandbox.x_media_url is not None
+    monkeypatch.setenv("X_API_BASE_URL", sandbox.x_media_url)
+    # The CLI keeps X's 1 s floor between status checks; the emulator here asks for none.
+    monkeypatch.setattr(_x, "MIN_POLL_INTERVAL", 0.0)
+    sandbox.x_media.check_after_secs = 0
+    yield sandbox
+    sandbox.x_media.reset()
+
+
+def _token(sandbox: Sandbox) -> str:
+    return sandbox.x_media.tokens[0]
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    path = tmp_path / "clip.bin"  # no extension: the type must come from the content
+    path.write_bytes(fake_mp4(1024 * 1024))
+    return path
+
+
+def test_a_video_uploads_and_prints_the_media_as_json(x: Sandbox, clip: Path) -> None:
+    code, out, err = run_cli("x", "upload", str(clip), "--chunk-size", "256K", "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    upload = x.x_media.uploads[document["id"]]
+    assert upload.finalized and upload.received == clip.stat().st_size
+    assert sorted(upload.segments) == [0, 1, 2, 3]
+    assert document["media_key"] == upload.media_key
+    assert document["size"] == clip.stat().st_size
+    assert document["media_type"] == "video/mp4"
+    assert document["media_category"] == "tweet_video"
+    assert document["state"] == "succeeded"
+    assert document["processing_info"]["state"] == "succeeded"
+    assert _token(x) not in out + err
+
+
+def test_an_image_needs_no_processing_and_gets_its_alt_text(x: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "cat.png"
+    path.write_bytes(PNG)
+    code, out, err = run_cli("x", "upload", str(path), "--alt-text", "A cat", "--target", "dm")
+    assert code == 0, err
+    media_id = out.strip()
+    upload = x.x_media.uploads[media_id]
+    assert (upload.media_type, upload.media_category) == ("image/png", "dm_image")
+    assert upload.processing is None
+    assert upload.alt_text == "A cat"
+    assert "processing:" not in err
+    assert not [p for m, p, _ in x.x_media.log if m == "GET"], "an image was polled"
+
+
+def test_options_reach_the_wire(x: Sandbox, clip: Path) -> None:
+    code, out, err = run_cli(
+        "x",
+        "upload",
+        str(clip),
+        "--category",
+        "amplify_video",
+        "--media-type",
+        "video/quicktime",
+        "--no-wait",
+        "--concurrency",
+        "1",
+        "--json",
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    upload = x.x_media.uploads[document["id"]]
+    assert (upload.media_type, upload.media_category) == ("video/quicktime", "amplify_video")
+    assert document["state"] == "pending"
+    assert not [p for m, p, _ in x.x_media.log if m == "GET"], "--no-wait polled"
+
+
+def test_plain_progress_is_a_bounded_number_of_lines(x: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "long.mp4"
+    path.write_bytes(fake_mp4(2 * 1024 * 1024))
+    code, _, err = run_cli("x", "upload", str(path), "--chunk-size", "16K")
+    assert code == 0, err
+    assert len(x.x_media.uploads[next(iter(x.x_media.uploads))].segments) == 128
+    assert "\r" not in err
+    lines = err.splitlines()
+    uploads = [line for line in lines if line.startswith("upload: ")]
+    assert 1 <= len(uploads) <= 11, lines
+    assert uploads[-1].startswith("upload: 100%  2.0 MiB of 2.0 MiB")
+    assert [line for line in lines if line.startswith("processing: ")] == [
+        "processing: pending",
+        "processing: in_progress 33%",
+        "processing: succeeded 100%",
+    ]
+
+
+def test_a_tty_gets_one_redrawn_line(x: Sandbox, clip: Path) -> None:
+    code, out, err = run_cli("x", "upload", str(clip), "--chunk-size", "128K", err=_Tty())
+    assert code == 0, err
+    assert out.strip() in x.x_media.uploads
+    assert err.count("\n") == 1 and err.endswith("\n")
+    frames = err.rstrip("\n").split("\r")[1:]
+    assert frames[0].startswith("upload [")
+    assert re.search(r"100%  1\.0 MiB / 1\.0 MiB  [0-9.]+ MiB/s", err)
+    assert frames[-1].startswith("uploaded 1.0 MiB (")
+    assert "processing: succeeded 100%" in frames[-1]
+
+
+def test_a_missing_token_is_a_usage_error_and_nothing_is_sent(
+    x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("X_BEARER_TOKEN")
+    code, out, err = run_cli("x", "upload", str(clip))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("ConfigurationError: ") and "X_BEARER_TOKEN" in err
+    assert len(err.splitlines()) == 1
+    assert not x.x_media.log and not x.x_media.uploads
+
+
+def test_a_missing_file_is_a_usage_error_and_nothing_is_sent(x: Sandbox, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.mp4"
+    code, out, err = run_cli("x", "upload", str(missing), "--bearer-token", _token(x))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("RequestValidationError: source: cannot read")
+    assert "nope.mp4" in err
+    assert not x.x_media.log and not x.x_media.uploads
+    assert _token(x) not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--chunk-size", "lots"], "must be a size such as 4M"),
+        (["--concurrency", "17"], "must be an integer from 1 to 16"),
+        (["--deadline", "0"], "must be a positive number of seconds"),
+        (["--category", "tweet_audio"], "invalid choice: 'tweet_audio'"),
+    ],
+)
+def test_bad_flags_are_usage_errors(x: Sandbox, clip: Path, argv: list[str], message: str) -> None:
+    code, out, err = run_cli("x", "upload", str(clip), *argv)
+    assert out == ""
+    assert code == 2
+    assert message in err
+    assert not x.x_media.log
+
+
+def test_an_unknown_content_type_is_refused_before_anything_is_sent(
+    x: Sandbox, tmp_path: Path
+) -> None:
+    path = tmp_path / "notes.dat"
+    path.write_bytes(b"just some text")
+    code, _, err = run_cli("x", "upload", str(path))
+    assert code == 2
+    assert err.startswith("RequestValidationError: media_type: could not be detected")
+    assert not x.x_media.log
+
+
+def test_a_processing_failure_exits_1_with_the_typed_error(x: Sandbox, clip: Path) -> None:
+    x.x_media.processing = "fail"
+    code, out, err = run_cli("x", "upload", str(clip))
+    assert code == 1
+    assert out == ""
+    [last] = err.splitlines()[-1:]
+    assert last.startswith("MediaProcessingError: media ")
+    assert "InvalidMedia (1): Unsupported video format" in last
+    assert _token(x) not in err
+
+
+def test_a_wrong_token_exits_1_and_is_not_printed(
+    x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "wrong-" + secrets.token_hex(16)
+    monkeypatch.setenv("X_BEARER_TOKEN", wrong)
+    code, out, err = run_cli("x", "upload", str(clip))
+    assert code == 1
+    assert err.startswith("XAPIError: HTTP 401 from X media.initialize: Unauthorized")
+    assert wrong not in out + err
+    assert not x.x_media.uploads
+
+
+def test_an_abort_mid_upload_names_the_session(x: Sandbox, clip: Path) -> None:
+    x.x_media.add_fault(endpoint="append", kind="status", status=400, segment_index=1)
+    code, _, err = run_cli("x", "upload", str(clip), "--chunk-size", "256K", "--concurrency", "1")
+    assert code == 1
+    [media_id] = x.x_media.uploads
+    last = err.splitlines()[-1]
+    assert last.startswith(f"MediaUploadAbortedError: upload of media {media_id} aborted after ")
+    assert "not finalized" in last
+    assert _token(x) not in err
+
+
+def test_the_processing_deadline_exits_1_with_the_typed_timeout(
+    x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x.x_media.processing = "stuck"
+    monkeypatch.setattr(_x, "MIN_POLL_INTERVAL", 0.05)
+    code, out, err = run_cli("x", "upload", str(clip), "--deadline", "0.3")
+    assert code == 1
+    assert out == ""
+    last = err.splitlines()[-1]
+    assert re.fullmatch(
+        r"MediaProcessingTimeoutError: media \d+ still in_progress after the 0\.3 s deadline", last
+    )
+    assert "processing: in_progress 10%" in err
+
+
+async def test_the_demo_fails_when_the_x_step_fails() -> None:
+    sandbox = Sandbox(
+        SandboxConfig(callback_delay=0.01),
+        x_media=XMediaSandbox(check_after_secs=0, processing="fail"),
+    )
+    out = io.StringIO()
+    assert await run_demo(sandbox, out) == 1
+    report = out.getvalue()
+    assert " 9. FAIL  X: chunked media upload (v2) with progress and processing status" in report
+    assert "MediaProcessingError: media " in report
+    assert "1 of 11 steps FAILED" in report
