@@ -25,6 +25,12 @@ PATH = f"/push/identities/{TOKEN}/twitter/post.json"
 PUB, PRIV = "pub", "priv"
 
 
+def same_headers(base_url: str) -> dict[str, str]:
+    """The exact headers the client sends (auth, JSON, Accept, User-Agent): the same POST."""
+    with OneAll(base_url=base_url, public_key=PUB, private_key=PRIV) as client:
+        return dict(client._headers)
+
+
 async def run_async_client(base_url: str, calls: int, concurrency: int) -> float:
     async with AsyncOneAll(base_url=base_url, public_key=PUB, private_key=PRIV) as client:
         await client.twitter.publish_tweet(TOKEN, message="warm-up")
@@ -41,12 +47,7 @@ async def run_async_client(base_url: str, calls: int, concurrency: int) -> float
 
 
 async def run_async_raw(base_url: str, calls: int, concurrency: int) -> float:
-    client = OneAll(base_url=base_url, public_key=PUB, private_key=PRIV)
-    headers = {
-        "Authorization": client._credentials.authorization(),
-        "Content-Type": "application/json",
-    }
-    client.close()
+    headers = same_headers(base_url)
     async with aiohttp.ClientSession() as session:
         gate = asyncio.Semaphore(concurrency)
 
@@ -73,12 +74,7 @@ def run_sync_client(base_url: str, calls: int) -> float:
 
 
 def run_sync_raw(base_url: str, calls: int) -> float:
-    client = OneAll(base_url=base_url, public_key=PUB, private_key=PRIV)
-    headers = {
-        "Authorization": client._credentials.authorization(),
-        "Content-Type": "application/json",
-    }
-    client.close()
+    headers = same_headers(base_url)
     pool = urllib3.PoolManager()
     pool.request("POST", base_url + PATH, body=b"{}", headers=headers)
     start = time.perf_counter()

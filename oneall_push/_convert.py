@@ -61,15 +61,20 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
     c.register_unstructure_hook(dt.datetime, email.utils.format_datetime)
 
     def _id_str(value: Any, _: Any) -> str:
+        if value.__class__ is str:  # the common case first: this runs for every field
+            return value
         # Ids arrive as strings in the docs, but tolerate numbers without losing digits.
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise ValueError(f"expected an id string, got {type(value).__name__}")
         return str(value)
 
+    def _optional_id_str(value: Any, _: Any) -> str | None:
+        return None if value is None else _id_str(value, None)
+
     c.register_structure_hook(str, _id_str)
     c.register_structure_hook(
         Optional[str],  # noqa: UP045 - the hook is keyed on this exact type object
-        lambda v, _: None if v is None else _id_str(v, None),
+        _optional_id_str,
     )
 
     def structure_factory(cls: type[Any]) -> Any:

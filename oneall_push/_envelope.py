@@ -6,7 +6,7 @@ I/O-free; shared by both halves, the callback receiver and the sandbox.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -29,6 +29,8 @@ __all__ = [
 T = TypeVar("T", bound=Result)
 
 _EXCERPT = 200
+# One encoder for every request: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
 def node_label(root: Sequence[str]) -> str:
@@ -49,7 +51,7 @@ def push_node(payload: Any, extra_fields: Mapping[str, Any] | None) -> dict[str,
                     f"'{key}' is a documented field: pass it as a keyword argument",
                 )
             try:
-                json.dumps(value, allow_nan=False)
+                _ENCODER.encode(value)
             except (TypeError, ValueError) as exc:
                 raise RequestValidationError(
                     f"extra_fields.{key}", f"must be JSON-serialisable ({exc})"
@@ -68,7 +70,7 @@ def encode_push_body(root: Sequence[str], node: Mapping[str, Any]) -> bytes:
     inner: Any = dict(node)
     for key in reversed(root):
         inner = {key: inner}
-    return json.dumps({"request": {"push": inner}}, separators=(",", ":"), allow_nan=False).encode()
+    return _ENCODER.encode({"request": {"push": inner}}).encode()
 
 
 def decode_json(body: bytes, *, status: int, endpoint: str | None) -> Any:
@@ -142,14 +144,25 @@ def raise_for_envelope(
     )
 
 
+_HOOKS: dict[tuple[type[Any], bool], Callable[[Any, Any], Any]] = {}
+
+
+def _structure_hook(cls: type[Any], strict: bool) -> Callable[[Any, Any], Any]:
+    # Looked up once per result class: the converter's dispatch is a measurable share of a call.
+    hook = _HOOKS.get((cls, strict))
+    if hook is None:
+        hook = (strict_converter if strict else converter).get_structure_hook(cls)
+        _HOOKS[(cls, strict)] = hook
+    return hook
+
+
 def structure_result(
     data: Any, envelope: Envelope, cls: type[T], *, endpoint: str | None, strict: bool = False
 ) -> T:
-    conv = strict_converter if strict else converter
     if data is None:
         data = {}
     try:
-        result = conv.structure(data, cls)
+        result: T = _structure_hook(cls, strict)(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
         details = (
             "; ".join(cattrs.transform_error(exc))

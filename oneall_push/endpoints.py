@@ -11,6 +11,7 @@ endpoint reference. Adding a documented endpoint is one row here plus its models
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Literal
@@ -30,6 +31,12 @@ _PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 _FACEBOOK_PROFILE_GONE = (
     "Facebook removed publishing to personal profiles for third-party apps on 2018-08-01."
 )
+
+
+@functools.lru_cache(maxsize=4096)
+def _quote_segment(value: str) -> str:
+    # Identity tokens repeat from call to call; quoting is a measurable share of a call.
+    return quote(value, safe="")
 
 
 def _snake(label: str) -> str:
@@ -84,7 +91,7 @@ class Endpoint:
                 raise RequestValidationError(name, "must be a non-empty string")
             if value in (".", ".."):
                 raise RequestValidationError(name, "must not be '.' or '..'")
-            filled[name] = quote(value, safe="")
+            filled[name] = _quote_segment(value)
         return self._template.format_map(filled)
 
     def path_pattern(self) -> re.Pattern[str]:

@@ -200,7 +200,6 @@ class OneAll(SyncResources):
             return response
 
     def _parse(self, endpoint: Endpoint, response: Response, result_type: type[R]) -> R:
-        retry_after = parse_retry_after(response.header("retry-after"))
         try:
             document = decode_json(response.body, status=response.status, endpoint=endpoint.id)
             envelope, data = parse_envelope(document, status=response.status, endpoint=endpoint.id)
@@ -209,11 +208,18 @@ class OneAll(SyncResources):
                 raise
             # A proxy's HTML 502 or a gateway's own JSON still deserves the status's class.
             raise error_for_status(response.status)(
-                response.status, str(exc), endpoint=endpoint.id, retry_after=retry_after
+                response.status,
+                str(exc),
+                endpoint=endpoint.id,
+                retry_after=parse_retry_after(response.header("retry-after")),
             ) from exc
-        raise_for_envelope(
-            envelope, http_status=response.status, endpoint=endpoint.id, retry_after=retry_after
-        )
+        if response.status >= 400 or envelope.status.flag == "error":
+            raise_for_envelope(
+                envelope,
+                http_status=response.status,
+                endpoint=endpoint.id,
+                retry_after=parse_retry_after(response.header("retry-after")),
+            )
         return structure_result(
             data, envelope, result_type, endpoint=endpoint.id, strict=self._strict_results
         )

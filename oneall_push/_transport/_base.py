@@ -76,7 +76,7 @@ class Request:
 @attrs.frozen
 class Response:
     status: int
-    # Lower-case header names.
+    # Looked up case-insensitively by header(): lower-case keys, or a case-insensitive mapping.
     headers: Mapping[str, str] = attrs.field(factory=dict)
     body: bytes = attrs.field(default=b"", repr=False)
 

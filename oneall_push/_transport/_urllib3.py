@@ -15,7 +15,7 @@ from urllib3.exceptions import (
 )
 
 from ..errors import ConnectError, OutcomeUnknownError
-from ._base import Request, Response, SyncTransport
+from ._base import Request, Response, SyncTransport, Timeout
 
 __all__ = ["SyncHttpTransport"]
 
@@ -27,6 +27,7 @@ class SyncHttpTransport(SyncTransport):
         self._pool = pool
         self._owns_pool = pool is None
         self._maxsize = maxsize
+        self._timeouts: dict[Timeout, urllib3.Timeout] = {}
 
     def _get_pool(self) -> urllib3.PoolManager:
         if self._pool is None:
@@ -35,13 +36,17 @@ class SyncHttpTransport(SyncTransport):
 
     def send(self, request: Request) -> Response:
         pool = self._get_pool()
-        timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
+        timeout = self._timeouts.get(request.timeout)
+        if timeout is None:
+            timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
+            self._timeouts[request.timeout] = timeout
         try:
+            # urllib3 copies the headers into its own HTTPHeaderDict: no copy needed here.
             resp = pool.request(
                 request.method,
                 request.url,
                 body=request.body,
-                headers=dict(request.headers),
+                headers=request.headers,
                 timeout=timeout,
                 retries=False,
                 redirect=False,
@@ -68,8 +73,8 @@ class SyncHttpTransport(SyncTransport):
                 "the request may have been processed",
                 endpoint=request.endpoint,
             ) from exc
-        headers = {k.lower(): v for k, v in resp.headers.items()}
-        return Response(status=resp.status, headers=headers, body=resp.data)
+        # HTTPHeaderDict: a case-insensitive mapping, like aiohttp's.
+        return Response(status=resp.status, headers=resp.headers, body=resp.data)
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
