@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import CallbackStoreError, ConfigurationError
@@ -62,6 +62,24 @@ def _redact(url: str) -> str:
 
 def _ms(ttl: float) -> int:
     return max(1, int(ttl * 1000))
+
+
+def _dispatch(
+    message: Mapping[str, Any], on_message: Callable[[str], None], on_subscribed: Callable[[], None]
+) -> bool:
+    """Hand one pub/sub message on; True when it confirms the subscription.
+
+    The confirmation comes again when redis-py reconnects and resubscribes by itself: waiters
+    re-read the store then, so a notification lost during the disconnect loses nothing.
+    """
+    kind = message["type"]
+    if kind == "pmessage":
+        channel = message["channel"]
+        on_message(channel.decode() if isinstance(channel, bytes) else channel)
+    elif kind == "psubscribe":
+        on_subscribed()
+        return True
+    return False
 
 
 class AsyncRedisConnection:
@@ -182,14 +200,7 @@ class AsyncRedisConnection:
                     message = await pubsub.get_message(timeout=30.0)
                     if message is None:
                         continue
-                    kind = message["type"]
-                    if kind == "pmessage":
-                        channel = message["channel"]
-                        on_message(channel.decode() if isinstance(channel, bytes) else channel)
-                    elif kind == "psubscribe":
-                        # Also sent again when redis-py reconnects and resubscribes by itself.
-                        # Waiters re-read first: once listen() returns, that wake-up is done.
-                        on_subscribed()
+                    if _dispatch(message, on_message, on_subscribed):
                         delay = 0.05
                         self._subscribed.set()
             except asyncio.CancelledError:
@@ -319,14 +330,7 @@ class SyncRedisConnection:
                     message = pubsub.get_message(timeout=0.5)
                     if message is None:
                         continue
-                    kind = message["type"]
-                    if kind == "pmessage":
-                        channel = message["channel"]
-                        on_message(channel.decode() if isinstance(channel, bytes) else channel)
-                    elif kind == "psubscribe":
-                        # Also sent again when redis-py reconnects and resubscribes by itself.
-                        # Waiters re-read first: once listen() returns, that wake-up is done.
-                        on_subscribed()
+                    if _dispatch(message, on_message, on_subscribed):
                         delay = 0.05
                         self._subscribed.set()
             except Exception as exc:

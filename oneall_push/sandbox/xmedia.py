@@ -331,6 +331,14 @@ class XMediaSandbox:
             upload = self.uploads.get(media_id)
         return upload if upload is not None else _not_found(media_id)
 
+    async def _admit(self, request: web.Request, endpoint: str) -> web.Response | None:
+        """Log the call, then apply faults and auth; a refusal drains the body first."""
+        self.log.append(("POST", request.path, -1))
+        failure = self._fault(endpoint) or self._auth(request)
+        if failure is not None:
+            await _drain(request)
+        return failure
+
     async def _json_object(self, request: web.Request) -> dict[str, Any] | web.Response:
         if request.content_type != "application/json":
             await _drain(request)
@@ -417,10 +425,8 @@ class XMediaSandbox:
     # --- handlers -------------------------------------------------------------------------
 
     async def _initialize(self, request: web.Request) -> web.StreamResponse:
-        self.log.append(("POST", request.path, -1))
-        failure = self._fault("initialize") or self._auth(request)
+        failure = await self._admit(request, "initialize")
         if failure is not None:
-            await _drain(request)
             return failure
         document = await self._json_object(request)
         if isinstance(document, web.Response):
@@ -564,10 +570,8 @@ class XMediaSandbox:
 
     async def _finalize(self, request: web.Request) -> web.StreamResponse:
         media_id = request.match_info["media_id"]
-        self.log.append(("POST", request.path, -1))
-        failure = self._fault("finalize") or self._auth(request)
+        failure = await self._admit(request, "finalize")
         if failure is not None:
-            await _drain(request)
             return failure
         upload = self._upload(media_id)
         if isinstance(upload, web.Response):
@@ -628,10 +632,8 @@ class XMediaSandbox:
         return _data(self._media(upload))
 
     async def _one_shot(self, request: web.Request) -> web.StreamResponse:
-        self.log.append(("POST", request.path, -1))
-        failure = self._fault("upload") or self._auth(request)
+        failure = await self._admit(request, "upload")
         if failure is not None:
-            await _drain(request)
             return failure
         if "media_category" in request.query:
             await _drain(request)
@@ -670,10 +672,8 @@ class XMediaSandbox:
         return _data(self._media(upload))
 
     async def _metadata(self, request: web.Request) -> web.StreamResponse:
-        self.log.append(("POST", request.path, -1))
-        failure = self._fault("metadata") or self._auth(request)
+        failure = await self._admit(request, "metadata")
         if failure is not None:
-            await _drain(request)
             return failure
         document = await self._json_object(request)
         if isinstance(document, web.Response):
