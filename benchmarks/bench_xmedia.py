@@ -227,7 +227,7 @@ def main() -> None:
     sweep_size = parse_size(args.sweep_size)
     with (
         tempfile.TemporaryDirectory() as tmp,
-        server_process("oneall_push.sandbox.xmedia", "--port", "0") as url,
+        server_process("benchmarks._xmedia_server", "--port", "0") as url,
     ):
         if levels:
             sweep(url, make_file(tmp, sweep_size, "sweep.mp4"), levels, args.rounds)
