@@ -10,7 +10,8 @@ to the current RSS first through ``/proc/self/clear_refs``; without it, growth i
 unmeasured) and MiB/s.
 
 1. A sweep of ``max_concurrency`` at the default chunk size (``--sweep``, on ``--sweep-size``),
-   async and sync: where the default comes from.
+   async and sync: where the default comes from. Each level's throughput is also shown as a
+   ratio to ``max_concurrency=1`` measured in the same run (added to the levels if missing).
 2. The defaults (async and sync) against sequential 1 MiB chunks (what tweepy and
    node-twitter-api-v2 do; the 1000-segment rule raises the chunk above 1 MiB for files over
    1000 MiB, and the label says so). Targets: RSS growth <= 64 MiB at the defaults; defaults
@@ -158,15 +159,18 @@ def sweep(url: str, path: Path, levels: list[int], rounds: int) -> None:
     from oneall_push.xmedia import DEFAULT_CHUNK_SIZE
 
     size = path.stat().st_size
+    levels = sorted({1, *levels})  # the baseline of the ratios, measured in this run
     print(
         f"max_concurrency sweep: {size / MiB:.0f} MiB, {DEFAULT_CHUNK_SIZE // MiB} MiB chunks, "
-        f"best of {rounds}"
+        f"best of {rounds}; x = throughput / max_concurrency=1's (same flavour, this run)"
     )
+    baseline: dict[bool, float] = {}
     for level in levels:
         for sync in (False, True):
             result = measure(url, path, {"sync": sync, "max_concurrency": level}, rounds)
+            baseline.setdefault(sync, result["mibps"])
             label = f"max_concurrency={level} ({'sync' if sync else 'async'})"
-            print(line(label, result))
+            print(f"{line(label, result)}  {result['mibps'] / baseline[sync]:5.2f}x")
 
 
 def compare(url: str, path: Path, rounds: int) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "JobNotFoundError",
     "JobTimeoutError",
     "MalformedCallbackError",
+    "MediaAfterFinalizeError",
     "MediaProcessingError",
     "MediaProcessingTimeoutError",
     "MediaSessionExpiredError",
@@ -356,3 +357,25 @@ class MediaSourceError(MediaUploadAbortedError):
 
 class MediaSessionExpiredError(MediaUploadAbortedError):
     """X's upload session (``expires_after_secs`` from initialize) ran out before finalize."""
+
+
+class MediaAfterFinalizeError(OneAllPushError):
+    """X accepted the upload (finalize, or the one-shot upload, succeeded), then a later step
+    failed: a processing status check (``step="status"``) or setting alt text
+    (``step="metadata"``).
+
+    The media is on X: reuse ``media_id`` rather than uploading again (``media`` is the last
+    ``UploadedMedia`` seen, e.g. to retry ``wait_for_processing`` or ``set_alt_text``). The
+    error that stopped the step is ``cause`` (also ``__cause__``).
+    """
+
+    def __init__(self, media_id: str, *, step: str, media: Any, cause: BaseException) -> None:
+        self.media_id = media_id
+        self.step = step
+        self.media = media
+        self.cause = cause
+        what = {"status": "checking its processing", "metadata": "setting its alt text"}
+        super().__init__(
+            f"media {media_id} is uploaded (reuse its id, do not upload it again) but "
+            f"{what.get(step, step)} failed: {str(cause) or type(cause).__name__}"
+        )

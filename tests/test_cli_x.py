@@ -11,11 +11,12 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from oneall_push.cli import _x, main
 from oneall_push.cli._demo import fake_mp4, run_demo
 from oneall_push.sandbox import Sandbox, SandboxConfig
-from oneall_push.sandbox.xmedia import XMediaSandbox
+from oneall_push.sandbox.xmedia import XMediaSandbox, _problem
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(2000)
 
@@ -53,6 +54,30 @@ def x(oneall_sandbox_fresh: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 def _token(sandbox: Sandbox) -> str:
     return sandbox.x_media.tokens[0]
+
+
+def _echo_tokens(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the emulator's refusals quote the bearer token, as a careless server might: the
+    error text then holds the token, and only the CLI's redaction keeps it off the screen."""
+    x_media = sandbox.x_media
+    check_auth, apply_fault = x_media._auth, x_media._fault
+    token = _token(sandbox)
+
+    def auth(request: web.Request) -> web.Response | None:
+        failure = check_auth(request)
+        if failure is None:
+            return None
+        presented = request.headers.get("Authorization", "")
+        return _problem(failure.status, "Unauthorized", f"{presented} is not a known token")
+
+    def fault(endpoint: str, segment_index: int | None = None) -> web.Response | None:
+        failure = apply_fault(endpoint, segment_index)
+        if failure is None:
+            return None
+        return _problem(failure.status, "Error", f"refused for Bearer {token}")
+
+    monkeypatch.setattr(x_media, "_auth", auth)
+    monkeypatch.setattr(x_media, "_fault", fault)
 
 
 @pytest.fixture
@@ -209,16 +234,36 @@ def test_a_processing_failure_exits_1_with_the_typed_error(x: Sandbox, clip: Pat
 def test_a_wrong_token_exits_1_and_is_not_printed(
     x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _echo_tokens(x, monkeypatch)
     wrong = "wrong-" + secrets.token_hex(16)
     monkeypatch.setenv("X_BEARER_TOKEN", wrong)
     code, out, err = run_cli("x", "upload", str(clip))
     assert code == 1
     assert err.startswith("XAPIError: HTTP 401 from X media.initialize: Unauthorized")
     assert wrong not in out + err
+    # X's answer quoted the token; the CLI printed the message without it.
+    assert "Bearer <redacted> is not a known token" in err
     assert not x.x_media.uploads
 
 
-def test_an_abort_mid_upload_names_the_session(x: Sandbox, clip: Path) -> None:
+@pytest.mark.parametrize("bad", ["\x7f", "\x01", " ", "\u00e9"])
+def test_a_token_a_header_cannot_carry_is_a_usage_error_and_nothing_is_sent(
+    x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch, bad: str
+) -> None:
+    token = f"x-SECRET{bad}PART"
+    monkeypatch.setenv("X_BEARER_TOKEN", token)
+    code, out, err = run_cli("x", "upload", str(clip))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("ConfigurationError: bearer_token holds a character")
+    assert "SECRET" not in err and "PART" not in err
+    assert not x.x_media.log and not x.x_media.uploads
+
+
+def test_an_abort_mid_upload_names_the_session(
+    x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _echo_tokens(x, monkeypatch)
     x.x_media.add_fault(endpoint="append", kind="status", status=400, segment_index=1)
     code, _, err = run_cli("x", "upload", str(clip), "--chunk-size", "256K", "--concurrency", "1")
     assert code == 1
@@ -227,6 +272,25 @@ def test_an_abort_mid_upload_names_the_session(x: Sandbox, clip: Path) -> None:
     assert last.startswith(f"MediaUploadAbortedError: upload of media {media_id} aborted after ")
     assert "not finalized" in last
     assert _token(x) not in err
+    assert "refused for Bearer <redacted>" in last
+
+
+def test_a_failure_after_finalize_prints_the_media_id_to_reuse(
+    x: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _echo_tokens(x, monkeypatch)
+    path = tmp_path / "cat.png"
+    path.write_bytes(PNG)
+    x.x_media.add_fault(endpoint="metadata", kind="status", status=400)
+    code, out, err = run_cli("x", "upload", str(path), "--alt-text", "A cat")
+    assert code == 1
+    assert out == ""
+    [media_id] = x.x_media.uploads
+    assert x.x_media.uploads[media_id].finalized
+    [last] = err.splitlines()[-1:]
+    assert _token(x) not in err
+    assert last.startswith(f"MediaAfterFinalizeError: media {media_id} is uploaded (reuse its id")
+    assert "setting its alt text failed" in last and "Bearer <redacted>" in last
 
 
 def test_the_processing_deadline_exits_1_with_the_typed_timeout(

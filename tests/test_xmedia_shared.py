@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 
+from oneall_push._async._xmedia_io import AsyncChunkReader
+from oneall_push._backends import AsyncBackend
 from oneall_push._xmedia import (
     BearerAuth,
     error_from_response,
@@ -18,7 +23,8 @@ from oneall_push._xmedia import (
     resolve_media_type,
     sniff_media_type,
 )
-from oneall_push._xmedia._media_types import check_one_shot
+from oneall_push._xmedia._media_types import check_one_shot, check_total_bytes
+from oneall_push._xmedia._models import ProcessingError, ProcessingInfo
 from oneall_push._xmedia._wire import media_from_document, multipart_prefix
 from oneall_push.errors import (
     ConfigurationError,
@@ -213,6 +219,29 @@ def test_bearer_auth_hides_the_token() -> None:
         BearerAuth("")
     with pytest.raises(ConfigurationError):
         BearerAuth("a\r\nInjected: 1")
+    # RFC 6750 b64token: these characters are fine, surrounding whitespace is dropped.
+    fine = BearerAuth("  AAAA-._~+/z9==\n")
+    assert fine.headers("GET", "https://api.x.com/")["Authorization"] == "Bearer AAAA-._~+/z9=="
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "x-SECRET\x7fPART",
+        "x-SECRET\x01PART",
+        "x-SECRET\tPART",
+        "x-SECRET PART",
+        "x-SECRET\u00e9PART",
+        "x-SECRET=PART",
+        'x-SECRET"PART',
+    ],
+)
+def test_bearer_auth_refuses_what_a_header_cannot_carry(token: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        BearerAuth(token)
+    text = str(info.value) + repr(info.value)
+    assert "SECRET" not in text and "PART" not in text
+    assert "RFC 6750" in text and "nothing was sent" in text
 
 
 def test_heif_gets_a_clear_message() -> None:
@@ -252,6 +281,34 @@ def test_one_shot_limits(
     assert info.value.field == field
 
 
+def test_one_total_bytes_check() -> None:
+    assert check_total_bytes(1) == 1
+    for bad, rule in ((0, "empty"), (-5, "empty"), (17_179_869_185, "16 GiB"), (1.0, "integer")):
+        with pytest.raises(RequestValidationError, match=rule) as info:
+            check_total_bytes(bad)
+        assert info.value.field == "total_bytes"
+    # The one-shot limits and the chunk plan go through it.
+    with pytest.raises(RequestValidationError, match="integer"):
+        check_one_shot("image/png", "tweet_image", True)
+
+
+@pytest.mark.parametrize(
+    ("state", "error", "failed", "finished"),
+    [
+        ("pending", None, False, False),
+        ("in_progress", None, False, False),
+        ("in_progress", ProcessingError(code=3), True, True),
+        ("failed", None, True, True),
+        ("succeeded", None, False, True),
+    ],
+)
+def test_processing_info_stop_rule(
+    state: str, error: ProcessingError | None, failed: bool, finished: bool
+) -> None:
+    info = ProcessingInfo(state=state, error=error)
+    assert (info.failed, info.finished) == (failed, finished)
+
+
 def test_chunk_plan_wants_integers() -> None:
     for bad in ("1000", True, 1000.0):
         with pytest.raises(RequestValidationError) as info:
@@ -287,3 +344,63 @@ def test_sandbox_create_app_for_mounting() -> None:
     assert {"/2/media/upload/initialize", "/2/media/upload/{media_id}/append"} <= paths
     mine = XMediaSandbox(tokens=("t",))
     assert create_app(mine)[XMEDIA_SANDBOX] is mine
+
+
+def test_sandbox_processing_outcome_is_checked() -> None:
+    from oneall_push.sandbox.xmedia import PROCESSING_OUTCOMES, XMediaSandbox
+
+    with pytest.raises(ValueError, match="processing must be one of"):
+        XMediaSandbox(processing="failed ")
+    sandbox = XMediaSandbox()
+    with pytest.raises(ValueError, match="processing must be one of"):
+        sandbox.processing = "fail "
+    for outcome in PROCESSING_OUTCOMES:
+        sandbox.processing = outcome
+        assert sandbox.processing == outcome
+    sandbox.reset()
+    assert sandbox.processing == "succeed"
+
+
+def test_the_sync_client_pools_a_connection_per_append() -> None:
+    from oneall_push.xmedia import SyncXMedia
+
+    for level in (1, 3, 16):
+        with SyncXMedia(bearer_token="t", max_concurrency=level) as x:
+            pool = x._transport._get_pool()  # type: ignore[attr-defined]
+            assert pool.connection_pool_kw["maxsize"] == level
+
+
+class CountingBackend(AsyncBackend):
+    """Records the blocking calls handed to ``run_sync``."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.calls.append(getattr(fn, "__name__", repr(fn)))
+        return await super().run_sync(fn, *args)
+
+
+async def test_a_plain_iterator_is_pulled_off_the_event_loop() -> None:
+    threads: list[int] = []
+
+    def pieces() -> Iterator[bytes]:
+        for piece in (b"ab", b"", b"cd", b"ef"):
+            threads.append(threading.get_ident())
+            yield piece
+
+    backend = CountingBackend()
+    reader = await AsyncChunkReader.open(pieces(), total_bytes=6, backend=backend)
+    assert await reader.read(3) == b"abc"
+    assert await reader.read(3) == b"def"
+    await reader.finish()
+    assert threading.get_ident() not in threads
+    assert set(backend.calls) == {"gather_pieces"}
+
+
+async def test_an_iterator_must_yield_bytes() -> None:
+    pieces = iter([b"ab", 5])
+    reader = await AsyncChunkReader.open(pieces, total_bytes=7, backend=AsyncBackend())  # type: ignore[arg-type]
+    with pytest.raises(RequestValidationError, match="must yield bytes, not int") as info:
+        await reader.read(7)
+    assert info.value.field == "source"

@@ -1,8 +1,9 @@
 """Reading an X media upload source one chunk at a time.
 
-Only what the caller asks for is read: the whole file is never in memory. File work (open,
-stat, read, close) goes through the backend's ``run_sync``: a worker thread in the async half,
-a plain call in the sync one.
+Only what the caller asks for is read: the whole file is never in memory. Blocking work (open,
+stat, read, close, and pulling a plain iterator, which may read a file or a socket) goes
+through the backend's ``run_sync``: a worker thread in the async half, a plain call in the sync
+one.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from .._backends import AsyncBackend
 from .._xmedia._io import (
     AsyncMediaSource,
     FileSnapshot,
-    check_total_bytes,
+    as_bytes,
     file_snapshot,
+    gather_pieces,
     read_exactly,
     remaining_size,
     settle_size,
 )
+from .._xmedia._media_types import check_total_bytes
 from ..errors import RequestValidationError
 
 __all__ = ["AsyncChunkReader"]
@@ -52,7 +55,8 @@ class AsyncChunkReader:
         cls, source: AsyncMediaSource, *, total_bytes: int | None, backend: AsyncBackend
     ) -> AsyncChunkReader:
         """Classify ``source`` and learn its size (opening a path); nothing is read yet."""
-        check_total_bytes(total_bytes)
+        if total_bytes is not None:
+            check_total_bytes(total_bytes)
         reader = cls(backend)
         found: int | None = None
         if isinstance(source, (bytes, bytearray, memoryview)):
@@ -65,6 +69,7 @@ class AsyncChunkReader:
         elif isinstance(source, AsyncIterable):
             reader._aiter = source.__aiter__()
         elif isinstance(source, Iterable):
+            # Only reachable in the async half (the sync half takes every iterable above).
             reader._iter = iter(source)
         else:
             raise RequestValidationError(
@@ -106,13 +111,13 @@ class AsyncChunkReader:
             return await self._backend.run_sync(read_exactly, self._file, n)
         if self._aiter is not None:
             async for piece in self._aiter:
-                if piece:
-                    return bytes(piece)
+                data = as_bytes(piece)
+                if data:
+                    return data
             return b""
         if self._iter is not None:
-            for piece in self._iter:
-                if piece:
-                    return bytes(piece)
+            # A plain iterator in the async half: off the event loop, one chunk per hop.
+            return await self._backend.run_sync(gather_pieces, self._iter, n)
         return b""
 
     async def head(self, n: int) -> bytes:

@@ -13,9 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from .._backends import AsyncBackend
-from .._transport import AsyncHttpTransport, AsyncTransport, Request, Response, Timeout
-from .._version import __version__
+from .._backends import AsyncBackend, AsyncSignal
+from .._transport import AsyncTransport, Request, Response, Timeout
 from .._xmedia._io import AsyncMediaSource
 from .._xmedia._media_types import (
     DEFAULT_CHUNK_SIZE,
@@ -24,6 +23,7 @@ from .._xmedia._media_types import (
     SNIFF_BYTES,
     ChunkPlan,
     check_one_shot,
+    check_total_bytes,
     infer_category,
     plan_chunks,
     resolve_media_type,
@@ -36,6 +36,7 @@ from .._xmedia._models import (
     UploadProgress,
     XRetryPolicy,
 )
+from .._xmedia._transports import AsyncDefaultTransport
 from .._xmedia._wire import (
     BearerAuth,
     XAuth,
@@ -49,6 +50,7 @@ from .._xmedia._wire import (
 from ..errors import (
     ConfigurationError,
     ConnectError,
+    MediaAfterFinalizeError,
     MediaProcessingError,
     MediaProcessingTimeoutError,
     MediaSessionExpiredError,
@@ -59,6 +61,7 @@ from ..errors import (
     XAPIError,
     XRateLimitError,
 )
+from ._client import USER_AGENT
 from ._xmedia_io import AsyncChunkReader
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncXMedia"]
@@ -76,12 +79,32 @@ DEFAULT_PROCESSING_DEADLINE = 1800.0
 RATE_LIMIT_SLACK = 1.0
 # A status check made right at the processing deadline still gets this long to answer.
 MIN_CHECK_TIME = 1.0
-USER_AGENT = f"oneall-push-python/{__version__}"
 _MEDIA_ID = re.compile(r"\A[0-9]{1,19}\Z")
 
 
 class _OutOfTime(Exception):
     """A wait would pass the caller's deadline (processing) or the session's expiry."""
+
+
+class _Stopped(Exception):
+    """An append gave up its retries because the upload is already failing."""
+
+
+class _Appends:
+    """What the concurrent appends of one upload share: the first failure, and the flag that
+    stops the others' retries and wakes their waits (a thread in the sync client cannot be
+    cancelled, and a rate-limit wait can last minutes)."""
+
+    __slots__ = ("failure", "stop")
+
+    def __init__(self, stop: AsyncSignal) -> None:
+        self.stop = stop
+        self.failure: Exception | None = None
+
+    def fail(self, exc: Exception) -> None:
+        if self.failure is None:
+            self.failure = exc
+        self.stop.set()
 
 
 def _check_media_id(media_id: str) -> str:
@@ -197,7 +220,9 @@ class AsyncXMedia:
         self.min_poll_interval = _seconds_setting(
             "min_poll_interval", min_poll_interval, positive=False
         )
-        self._transport = transport if transport is not None else AsyncHttpTransport()
+        self._transport = (
+            transport if transport is not None else AsyncDefaultTransport(self.max_concurrency)
+        )
         self._backend = backend if backend is not None else AsyncBackend()
         self._user_agent = user_agent or USER_AGENT
 
@@ -236,7 +261,7 @@ class AsyncXMedia:
         resolve_media_type(media_type, b"", None)
         if media_category is not None:
             infer_category(media_type, "tweet", media_category)
-        plan_chunks(total_bytes, 1, total_bytes)
+        check_total_bytes(total_bytes)
         owners = _owner_list(additional_owners)
         _check_shared(shared)
         document: dict[str, Any] = {"media_type": media_type, "total_bytes": total_bytes}
@@ -270,7 +295,7 @@ class AsyncXMedia:
         if not isinstance(media, (bytes, bytearray, memoryview)) or not media:
             raise RequestValidationError("media", "must be non-empty bytes")
         form = multipart_prefix([("segment_index", str(segment_index))])
-        await self._send_append(media_id, form.wrap(bytes(media)), form.content_type, None)
+        await self._send_append(media_id, form.wrap(bytes(media)), form.content_type, None, None)
 
     async def finalize(self, media_id: str) -> UploadedMedia:
         """Close the upload: ``POST /2/media/upload/{id}/finalize`` with the JSON body ``{}``.
@@ -335,7 +360,8 @@ class AsyncXMedia:
 
         The whole file is sent in one request, so it is held in memory: only images (5 MiB,
         GIF 15 MiB) and subtitles (text/srt, text/vtt; 5 MiB) are taken, checked before the
-        file is read. Use :meth:`upload` for video and anything large.
+        file is read. Use :meth:`upload` for video and anything large. If setting ``alt_text``
+        fails after X took the file, MediaAfterFinalizeError carries the new ``media_id``.
         """
         if alt_text is not None:
             _check_alt_text(alt_text)
@@ -371,7 +397,7 @@ class AsyncXMedia:
         media = media_from_document(answer, status=200, endpoint="media.upload")
         media = media.evolve(media_type=mtype, media_category=category)
         if alt_text is not None:
-            await self.set_alt_text(media.id, alt_text)
+            await self._alt_text_after_upload(media, alt_text)
         return media
 
     # --- the orchestrator -----------------------------------------------------------------
@@ -394,10 +420,12 @@ class AsyncXMedia:
         """Upload a file in chunks and return X's media object, processed.
 
         ``source``: a path, a binary file object, bytes, or an iterator of bytes pieces with
-        ``total_bytes``. ``media_type`` is sniffed from the content (then the file name) when
-        omitted; ``media_category`` is inferred from it and ``target`` (``tweet``, ``dm`` or
-        ``amplify``). Chunks are ``chunk_size`` bytes, raised so the upload fits 1000
-        segments; up to ``max_concurrency`` are in flight (and in memory) at once.
+        ``total_bytes`` (in the async client a plain iterator is advanced in a worker thread,
+        so it may block; an async iterator runs on the loop). ``media_type`` is sniffed from
+        the content (then the file name) when omitted; ``media_category`` is inferred from it
+        and ``target`` (``tweet``, ``dm`` or ``amplify``). Chunks are ``chunk_size`` bytes,
+        raised so the upload fits 1000 segments; up to ``max_concurrency`` are in flight (and
+        in memory) at once.
 
         Bad arguments raise RequestValidationError before anything is sent. Once X opened the
         session, a failure before finalize succeeded raises MediaUploadAbortedError (or its
@@ -406,8 +434,10 @@ class AsyncXMedia:
 
         With ``wait`` (the default), processing is polled until it succeeds, raising
         MediaProcessingError when it fails and MediaProcessingTimeoutError after
-        ``processing_deadline`` seconds. ``progress`` receives UploadProgress events (media
-        bytes acknowledged), then ProcessingProgress events.
+        ``processing_deadline`` seconds. Once finalize succeeded the media is on X: a status
+        check or ``alt_text`` that fails raises MediaAfterFinalizeError with ``media_id`` and
+        the last ``media`` (reuse them; do not upload again). ``progress`` receives
+        UploadProgress events (media bytes acknowledged), then ProcessingProgress events.
         """
         owners = _owner_list(additional_owners)
         _check_shared(shared)
@@ -466,7 +496,7 @@ class AsyncXMedia:
                     media, deadline=processing_deadline, progress=progress
                 )
         if alt_text is not None:
-            await self.set_alt_text(media.id, alt_text)
+            await self._alt_text_after_upload(media, alt_text)
         return media
 
     async def wait_for_processing(
@@ -481,7 +511,9 @@ class AsyncXMedia:
         Waits ``check_after_secs`` (at least ``min_poll_interval``) between checks. Stops on
         ``succeeded``, on ``failed`` and on any ``error`` even while ``in_progress``
         (MediaProcessingError), and after ``deadline`` seconds (MediaProcessingTimeoutError),
-        which also bounds retry and rate-limit waits inside a status check.
+        which also bounds retry and rate-limit waits inside a status check. A status check
+        that fails otherwise raises MediaAfterFinalizeError (``step="status"``) carrying the
+        last media seen.
         """
         limit = (
             self.processing_deadline if deadline is None else _check_deadline("deadline", deadline)
@@ -489,9 +521,7 @@ class AsyncXMedia:
         give_up_at = self._backend.monotonic() + limit
         while True:
             info = media.processing_info
-            if info is None:
-                return media
-            if info.error is not None or info.state == "failed":
+            if info is not None and info.failed:
                 error = info.error
                 raise MediaProcessingError(
                     media.id,
@@ -499,7 +529,7 @@ class AsyncXMedia:
                     name=None if error is None else error.name,
                     message="processing failed" if error is None else error.message,
                 )
-            if info.state == "succeeded":
+            if info is None or info.finished:
                 return media
             remaining = give_up_at - self._backend.monotonic()
             if remaining <= 0:
@@ -511,10 +541,22 @@ class AsyncXMedia:
                 media = await self._status(media.id, give_up_at)
             except _OutOfTime as exc:
                 raise MediaProcessingTimeoutError(media.id, limit, info.state) from exc.__cause__
+            except Exception as exc:
+                raise MediaAfterFinalizeError(
+                    known.id, step="status", media=known, cause=exc
+                ) from exc
             media = media.evolve(media_type=known.media_type, media_category=known.media_category)
             self._emit_processing(media, progress)
 
     # --- internals ------------------------------------------------------------------------
+
+    async def _alt_text_after_upload(self, media: UploadedMedia, text: str) -> None:
+        try:
+            await self.set_alt_text(media.id, text)
+        except Exception as exc:
+            raise MediaAfterFinalizeError(
+                media.id, step="metadata", media=media, cause=exc
+            ) from exc
 
     async def _status(self, media_id: str, give_up_at: float | None) -> UploadedMedia:
         answer = await self._exchange(
@@ -560,34 +602,45 @@ class AsyncXMedia:
                 self._check_session(expires_at)
                 body, content_type, size = await self._next_body(reader, plan, index)
                 await self._append_counted(
-                    media_id, index, body, content_type, size, sent, progress, expires_at
+                    media_id, index, body, content_type, size, sent, progress, expires_at, None
                 )
         else:
-            stopped: Exception | None = None
-            async with self._backend.task_pool(self.max_concurrency) as pool:
-                for index in range(plan.segments):
-                    try:
-                        self._check_session(expires_at)
-                        body, content_type, size = await self._next_body(reader, plan, index)
-                    except Exception as exc:
-                        # Let the appends in flight finish (they are counted), then raise.
-                        stopped = exc
-                        break
-                    # Read before a slot frees: at most max_concurrency + 1 chunks in memory.
-                    await pool.submit(
-                        self._append_counted,
-                        media_id,
-                        index,
-                        body,
-                        content_type,
-                        size,
-                        sent,
-                        progress,
-                        expires_at,
-                    )
-                    del body
-            if stopped is not None:
-                raise stopped
+            appends = _Appends(self._backend.signal())
+            # The reader's (or the session check's) own failure: it wins over append errors.
+            halted: Exception | None = None
+            pool_error: Exception | None = None
+            try:
+                async with self._backend.task_pool(self.max_concurrency) as pool:
+                    for index in range(plan.segments):
+                        if appends.stop.is_set():
+                            break  # an append failed: leaving the pool raises it
+                        try:
+                            self._check_session(expires_at)
+                            body, content_type, size = await self._next_body(reader, plan, index)
+                        except Exception as exc:
+                            # Appends in flight finish (and are counted); none starts a retry.
+                            halted = exc
+                            appends.stop.set()
+                            break
+                        # Read before a slot frees: at most max_concurrency + 1 chunks in memory.
+                        await pool.submit(
+                            self._append_counted,
+                            media_id,
+                            index,
+                            body,
+                            content_type,
+                            size,
+                            sent,
+                            progress,
+                            expires_at,
+                            appends,
+                        )
+                        del body  # the task holds the chunk; free it before the next read
+            except Exception as exc:
+                pool_error = exc
+            failure = halted or appends.failure or pool_error
+            if failure is not None:
+                raise failure
         await reader.finish()
         self._check_session(expires_at)
 
@@ -609,25 +662,44 @@ class AsyncXMedia:
         sent: SentCounter,
         progress: MediaProgressCallback | None,
         expires_at: float | None,
+        appends: _Appends | None,
     ) -> None:
-        await self._send_append(media_id, body, content_type, expires_at)
-        del body
-        if progress is None:
-            sent.add(size)
-            return
-        callback = progress
-
-        def emit(done: int) -> None:
-            callback(
-                UploadProgress(
-                    media_id=media_id, segment_index=index, bytes_sent=done, total_bytes=sent.total
-                )
+        try:
+            await self._send_append(
+                media_id,
+                body,
+                content_type,
+                expires_at,
+                None if appends is None else appends.stop,
             )
+            if progress is None:
+                sent.add(size)
+                return
+            callback = progress
 
-        sent.add(size, emit)
+            def emit(done: int) -> None:
+                callback(
+                    UploadProgress(
+                        media_id=media_id,
+                        segment_index=index,
+                        bytes_sent=done,
+                        total_bytes=sent.total,
+                    )
+                )
+
+            sent.add(size, emit)
+        except Exception as exc:
+            if appends is not None and not isinstance(exc, _Stopped):
+                appends.fail(exc)
+            raise
 
     async def _send_append(
-        self, media_id: str, body: bytes, content_type: str, expires_at: float | None
+        self,
+        media_id: str,
+        body: bytes,
+        content_type: str,
+        expires_at: float | None,
+        stop: AsyncSignal | None,
     ) -> None:
         await self._exchange(
             "POST",
@@ -637,6 +709,7 @@ class AsyncXMedia:
             endpoint="media.append",
             ambiguous_retries=self.retry.max_retries,
             give_up_at=expires_at,
+            stop=stop,
         )
 
     def _request(
@@ -675,11 +748,13 @@ class AsyncXMedia:
         endpoint: str,
         ambiguous_retries: int,
         give_up_at: float | None = None,
+        stop: AsyncSignal | None = None,
     ) -> Any:
         """Send with the retry policy; the parsed JSON of a 2xx (None when empty).
 
         With ``give_up_at`` (a monotonic instant), request timeouts are capped by the time left
-        and a retry wait that would pass it raises _OutOfTime instead of sleeping.
+        and a retry wait that would pass it raises _OutOfTime instead of sleeping. Once
+        ``stop`` is set, no retry starts and a retry wait ends early, raising _Stopped.
         """
         url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
         attempt = 0
@@ -704,7 +779,10 @@ class AsyncXMedia:
             if give_up_at is not None and self._backend.monotonic() + delay > give_up_at:
                 raise _OutOfTime() from failure
             logger.info("%s: retry %d in %.2f s", endpoint, attempt, delay)
-            await self._backend.sleep(delay)
+            if stop is None:
+                await self._backend.sleep(delay)
+            elif await stop.wait(delay):  # True at once when already set
+                raise _Stopped() from failure
 
     def _delay_after_network_error(self, exc: Exception, attempt: int, allowed: int) -> float:
         if attempt > min(allowed, self.retry.max_retries):

@@ -1,4 +1,5 @@
-"""X API v2 media upload: what both client halves and the sandbox share (no I/O here).
+"""X API v2 media upload: what both client halves and the sandbox share (no I/O here;
+``_transports`` only builds the clients' default transports).
 
 The clients are :class:`oneall_push._async.xmedia.AsyncXMedia` and its generated twin
 :class:`oneall_push._sync.xmedia.SyncXMedia`; the chunk readers are in

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, Iterable, Iterator
 from typing import IO, TypeAlias
 
 import attrs
@@ -19,8 +19,9 @@ __all__ = [
     "AsyncMediaSource",
     "FileSnapshot",
     "SyncMediaSource",
-    "check_total_bytes",
+    "as_bytes",
     "file_snapshot",
+    "gather_pieces",
     "read_exactly",
     "remaining_size",
     "settle_size",
@@ -38,17 +39,6 @@ class FileSnapshot:
 
     size: int
     mtime_ns: int
-
-
-def check_total_bytes(total_bytes: object) -> None:
-    if total_bytes is None:
-        return
-    if isinstance(total_bytes, bool) or not isinstance(total_bytes, int):
-        raise RequestValidationError(
-            "total_bytes", f"must be an integer number of bytes, not {type(total_bytes).__name__}"
-        )
-    if total_bytes < 0:
-        raise RequestValidationError("total_bytes", "cannot be negative")
 
 
 def settle_size(found: int | None, declared: int | None) -> int:
@@ -89,6 +79,29 @@ def remaining_size(file: IO[bytes]) -> int | None:
         return end - pos
     except (AttributeError, OSError, ValueError):
         return None
+
+
+def as_bytes(piece: object) -> bytes:
+    """One piece an iterator source yielded, as bytes (``bytes(5)`` would be five zeros)."""
+    if not isinstance(piece, (bytes, bytearray, memoryview)):
+        raise RequestValidationError(
+            "source", f"an iterator source must yield bytes, not {type(piece).__name__}"
+        )
+    return bytes(piece)
+
+
+def gather_pieces(pieces: Iterator[object], n: int) -> bytes:
+    """Blocking (a generator may read a file or a socket). Pieces until ``n`` bytes or more
+    are gathered, or the iterator ends (b"")."""
+    parts: list[bytes] = []
+    got = 0
+    for piece in pieces:
+        data = as_bytes(piece)
+        parts.append(data)
+        got += len(data)
+        if got >= n:
+            break
+    return b"".join(parts)
 
 
 def read_exactly(file: IO[bytes], n: int) -> bytes:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Literal
 
 import attrs
 
@@ -25,8 +24,8 @@ __all__ = [
     "PROCESSED_CATEGORIES",
     "SNIFF_BYTES",
     "ChunkPlan",
-    "Target",
     "check_one_shot",
+    "check_total_bytes",
     "infer_category",
     "plan_chunks",
     "resolve_media_type",
@@ -86,7 +85,6 @@ PROCESSED_CATEGORIES = frozenset(
 ONE_SHOT_LIMITS = {"image/gif": 15 * MiB, "image/": 5 * MiB, "text/": 5 * MiB}
 ONE_SHOT_CATEGORIES = frozenset({"tweet_image", "dm_image", "tweet_gif", "dm_gif", "subtitles"})
 
-Target = Literal["tweet", "dm", "amplify"]
 TARGETS: tuple[str, ...] = ("tweet", "dm", "amplify")
 
 _EXTENSIONS = {
@@ -251,16 +249,15 @@ class ChunkPlan:
 
     @property
     def segments(self) -> int:
-        return max(1, math.ceil(self.total_bytes / self.chunk_size))
+        return math.ceil(self.total_bytes / self.chunk_size)
 
     def size_of(self, segment_index: int) -> int:
         start = segment_index * self.chunk_size
         return max(0, min(self.chunk_size, self.total_bytes - start))
 
 
-def plan_chunks(total_bytes: int, chunk_size: int, max_chunk_size: int) -> ChunkPlan:
-    """Chunk size ``chunk_size``, raised to ``ceil(total / 1000)`` so the upload fits X's 1000
-    segments, and refused when that exceeds ``max_chunk_size``."""
+def check_total_bytes(total_bytes: object) -> int:
+    """The one check of a media size: an integer from 1 to X's maximum (16 GiB)."""
     if isinstance(total_bytes, bool) or not isinstance(total_bytes, int):
         raise RequestValidationError(
             "total_bytes", f"must be an integer number of bytes, not {type(total_bytes).__name__}"
@@ -271,6 +268,13 @@ def plan_chunks(total_bytes: int, chunk_size: int, max_chunk_size: int) -> Chunk
         raise RequestValidationError(
             "total_bytes", f"{total_bytes} is above X's maximum of {MAX_TOTAL_BYTES} (16 GiB)"
         )
+    return total_bytes
+
+
+def plan_chunks(total_bytes: int, chunk_size: int, max_chunk_size: int) -> ChunkPlan:
+    """Chunk size ``chunk_size``, raised to ``ceil(total / 1000)`` so the upload fits X's 1000
+    segments, and refused when that exceeds ``max_chunk_size``."""
+    check_total_bytes(total_bytes)
     if chunk_size < 1:
         raise RequestValidationError("chunk_size", "must be at least 1 byte")
     needed = max(chunk_size, math.ceil(total_bytes / MAX_SEGMENTS))
@@ -301,8 +305,7 @@ def check_one_shot(media_type: str, category: str | None, total_bytes: int) -> N
         )
     if (category == "subtitles") != media_type.startswith("text/"):
         raise RequestValidationError("media_category", f"{category} does not fit {media_type}")
-    if total_bytes <= 0:
-        raise RequestValidationError("total_bytes", "the media is empty")
+    check_total_bytes(total_bytes)
     if total_bytes > limit:
         raise RequestValidationError(
             "total_bytes",

@@ -42,9 +42,14 @@ class ProcessingInfo:
     error: ProcessingError | None = None
 
     @property
+    def failed(self) -> bool:
+        """``failed``, or an ``error`` while the state still says ``in_progress`` (X's trap)."""
+        return self.state == "failed" or self.error is not None
+
+    @property
     def finished(self) -> bool:
-        """True once polling must stop: succeeded, failed, or an error while in progress."""
-        return self.state in ("succeeded", "failed") or self.error is not None
+        """True once polling must stop: succeeded or failed."""
+        return self.state == "succeeded" or self.failed
 
 
 @attrs.frozen(kw_only=True)

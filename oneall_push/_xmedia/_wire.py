@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -43,6 +44,11 @@ class XAuth(Protocol):
     def headers(self, method: str, url: str) -> Mapping[str, str]: ...
 
 
+# RFC 6750 section 2.1 ``b64token``. Anything else (a control character, a space, non-ASCII)
+# would be refused by the HTTP stack with the header, token included, in its error text.
+_B64TOKEN = re.compile(r"\A[A-Za-z0-9._~+/-]+=*\Z")
+
+
 class BearerAuth:
     """OAuth 2.0 user-context bearer token (scope ``media.write``). Never shown in ``repr``."""
 
@@ -51,9 +57,14 @@ class BearerAuth:
     def __init__(self, token: str) -> None:
         if not isinstance(token, str) or not token.strip():
             raise ConfigurationError("bearer_token must be a non-empty string")
-        if any(c in token for c in "\r\n"):
-            raise ConfigurationError("bearer_token must not contain line breaks")
-        self._header = {"Authorization": f"Bearer {token.strip()}"}
+        token = token.strip()
+        if not _B64TOKEN.match(token):
+            # The token is not echoed: this error may be printed or logged.
+            raise ConfigurationError(
+                "bearer_token holds a character a bearer token cannot have (RFC 6750 allows "
+                "letters, digits, - . _ ~ + / and trailing =); nothing was sent"
+            )
+        self._header = {"Authorization": f"Bearer {token}"}
 
     def headers(self, method: str, url: str) -> Mapping[str, str]:
         return self._header

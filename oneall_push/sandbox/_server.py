@@ -1,4 +1,8 @@
-"""Running a sandbox: inside the current event loop, or in a background thread."""
+"""Running a sandbox: inside the current event loop, or in a background thread.
+
+The helpers take any servable object (``make_app()`` and a settable ``base_url``): the Push
+sandbox and the X media sandbox share them.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,41 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Generic, Protocol, TypeVar
 
 from aiohttp import web
 
-from ._app import Sandbox, SandboxConfig
+from ._app import Sandbox
 
-__all__ = ["SandboxThread", "serve"]
+__all__ = ["SandboxThread", "Servable", "ServerThread", "serve", "start_server"]
 
 
-async def _start(sandbox: Sandbox, host: str, port: int) -> web.AppRunner:
+class Servable(Protocol):
+    """What the helpers serve: an aiohttp application, and where it ended up."""
+
+    base_url: str | None
+
+    def make_app(self) -> web.Application: ...
+
+
+S = TypeVar("S", bound=Servable)
+
+
+async def start_server(target: Servable, host: str, port: int) -> web.AppRunner:
+    """Serve ``target.make_app()`` on ``host:port`` (0: a free port) and set
+    ``target.base_url``; the caller cleans the runner up."""
     runner = web.AppRunner(
-        sandbox.make_app(), handle_signals=False, access_log=None, shutdown_timeout=0.5
+        target.make_app(), handle_signals=False, access_log=None, shutdown_timeout=0.5
     )
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
     try:
-        await site.start()
+        await web.TCPSite(runner, host, port).start()
+        bound_host, bound_port = runner.addresses[0][:2]
     except BaseException:
         await runner.cleanup()
         raise
-    server = site._server
-    assert server is not None
-    sockname = server.sockets[0].getsockname()  # type: ignore[attr-defined]
-    shown = f"[{sockname[0]}]" if ":" in sockname[0] else sockname[0]
-    sandbox.base_url = f"http://{shown}:{sockname[1]}"
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    target.base_url = f"http://{shown}:{bound_port}"
     return runner
 
 
@@ -40,41 +54,38 @@ async def serve(
 ) -> AsyncIterator[Sandbox]:
     """Serve a sandbox in the running event loop (``port=0``: a free port)."""
     sandbox = sandbox if sandbox is not None else Sandbox()
-    runner = await _start(sandbox, host, port)
+    runner = await start_server(sandbox, host, port)
     try:
         yield sandbox
     finally:
         await runner.cleanup()
 
 
-class SandboxThread:
-    """A sandbox on a loopback port, served by its own event loop in a daemon thread.
+class ServerThread(Generic[S]):
+    """``target`` on a port, served by its own event loop in a daemon thread.
 
-    Usable from synchronous code and from any event loop: ``with SandboxThread() as sandbox:``.
+    Usable from synchronous code and from any event loop: ``with ServerThread(x) as x:``.
     """
 
     def __init__(
-        self, sandbox: Sandbox | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self, target: S, *, host: str = "127.0.0.1", port: int = 0, name: str = "sandbox"
     ) -> None:
-        self.sandbox = sandbox if sandbox is not None else Sandbox()
+        self.target = target
         self._host = host
         self._port = port
+        self._name = name
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopped: asyncio.Event | None = None
 
-    @classmethod
-    def from_config(cls, config: SandboxConfig, **kwargs: Any) -> SandboxThread:
-        return cls(Sandbox(config), **kwargs)
-
-    def start(self) -> Sandbox:
+    def start(self) -> S:
         ready = threading.Event()
         failure: list[BaseException] = []
 
         async def main() -> None:
             self._stopped = asyncio.Event()
             try:
-                runner = await _start(self.sandbox, self._host, self._port)
+                runner = await start_server(self.target, self._host, self._port)
             except BaseException as exc:
                 failure.append(exc)
                 ready.set()
@@ -93,13 +104,16 @@ class SandboxThread:
             finally:
                 loop.close()
 
-        self._thread = threading.Thread(target=run, name="oneall-push-sandbox", daemon=True)
+        thread_name = "oneall-push-" + self._name.replace(" ", "-")
+        self._thread = threading.Thread(target=run, name=thread_name, daemon=True)
         self._thread.start()
         if not ready.wait(30):
-            raise RuntimeError("the sandbox did not start within 30 s")
+            raise RuntimeError(f"the {self._name} did not start within 30 s")
         if failure:
-            raise RuntimeError(f"the sandbox could not start: {failure[0]}") from failure[0]
-        return self.sandbox
+            self._thread.join(30)
+            self._thread = None
+            raise RuntimeError(f"the {self._name} could not start: {failure[0]}") from failure[0]
+        return self.target
 
     def stop(self) -> None:
         loop, stopped = self._loop, self._stopped
@@ -109,8 +123,24 @@ class SandboxThread:
             self._thread.join(30)
             self._thread = None
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> S:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class SandboxThread(ServerThread[Sandbox]):
+    """A Push sandbox on a loopback port, served by its own event loop in a daemon thread.
+
+    Usable from synchronous code and from any event loop: ``with SandboxThread() as sandbox:``.
+    """
+
+    def __init__(
+        self, sandbox: Sandbox | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        super().__init__(sandbox if sandbox is not None else Sandbox(), host=host, port=port)
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return self.target

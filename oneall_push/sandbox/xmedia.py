@@ -16,7 +16,9 @@ step per status check; the outcome is set with ``processing=`` (``succeed``, ``f
 ``error_in_progress`` (X's trap: an error while the state stays in_progress), ``stuck``).
 Faults (:class:`XFault`) are deterministic: a status (5xx), an empty-body status (413, 431,
 404), a 429 with ``x-rate-limit-*`` reset headers, a 24-hour 429, or a usage-capped 429;
-``max_chunk_bytes`` answers 413 with an empty body to larger chunks, like X's edge.
+``max_chunk_bytes`` answers 413 with an empty body to larger chunks, like X's edge. The bearer
+token is checked first, so an unauthenticated request never uses up a fault (as in the Push
+sandbox).
 
 Run standalone: ``python -m oneall_push.sandbox.xmedia --port 8788`` (prints ``PORT n``).
 """
@@ -228,11 +230,24 @@ class XMediaSandbox:
     ) -> None:
         self.tokens = tokens
         self.scopeless_tokens = scopeless_tokens
+        self.processing = processing  # checked here, before it becomes the default
         self._defaults = (processing, processing_polls, check_after_secs, max_chunk_bytes)
         self.expires_after_secs = expires_after_secs
         self.base_url: str | None = None
         self._lock = threading.Lock()
         self.reset()
+
+    @property
+    def processing(self) -> str:
+        """The outcome of processing for uploads finalized from now on: one of
+        ``PROCESSING_OUTCOMES``."""
+        return self._processing
+
+    @processing.setter
+    def processing(self, value: str) -> None:
+        if value not in PROCESSING_OUTCOMES:
+            raise ValueError(f"processing must be one of {PROCESSING_OUTCOMES}, got {value!r}")
+        self._processing = value
 
     def reset(self) -> None:
         """Back to the configuration given to the constructor, with no uploads and no faults."""
@@ -332,9 +347,9 @@ class XMediaSandbox:
         return upload if upload is not None else _not_found(media_id)
 
     async def _admit(self, request: web.Request, endpoint: str) -> web.Response | None:
-        """Log the call, then apply faults and auth; a refusal drains the body first."""
+        """Log the call, then check auth and apply faults; a refusal drains the body first."""
         self.log.append(("POST", request.path, -1))
-        failure = self._fault(endpoint) or self._auth(request)
+        failure = self._auth(request) or self._fault(endpoint)
         if failure is not None:
             await _drain(request)
         return failure
@@ -526,11 +541,7 @@ class XMediaSandbox:
             limit = self.max_chunk_bytes
             big = bool(limit is not None and json_size is not None and json_size > limit)
             return json_segment, json_size, zlib.crc32(data or b""), big
-        boundary_ok = kind == "multipart/form-data" and any(
-            p.strip().lower().startswith("boundary=") and len(p.strip()) > 9
-            for p in params.split(";")
-        )
-        if not boundary_ok:
+        if not _is_multipart(kind, params):
             await _drain(request)
             return _invalid(JSON_ONLY)
         reader = await request.multipart()
@@ -612,7 +623,7 @@ class XMediaSandbox:
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
         self.log.append(("GET", request.path, -1))
-        failure = self._fault("status") or self._auth(request)
+        failure = self._auth(request) or self._fault("status")
         if failure is not None:
             return failure
         media_id = request.query.get("media_id")
@@ -639,7 +650,7 @@ class XMediaSandbox:
             await _drain(request)
             return _invalid("media_category must be sent in the request body, not the query")
         kind, _, params = request.headers.get("Content-Type", "").partition(";")
-        if kind.strip().lower() != "multipart/form-data" or "boundary=" not in params:
+        if not _is_multipart(kind.strip().lower(), params):
             await _drain(request)
             return _invalid(JSON_ONLY)
         reader = await request.multipart()
@@ -699,38 +710,18 @@ class XMediaSandbox:
     def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve on a loopback port from a background thread with its own loop; yields the
         base URL (also in ``base_url``)."""
-        ready = threading.Event()
-        stop: list[asyncio.Event] = []
-        failure: list[BaseException] = []
-        loop_box: list[asyncio.AbstractEventLoop] = []
+        from ._server import ServerThread  # _server imports _app, which imports this module
 
-        async def main() -> None:
-            stop.append(asyncio.Event())
-            loop_box.append(asyncio.get_running_loop())
-            try:
-                runner = await _start(self, host, port)
-            except BaseException as exc:
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            try:
-                await stop[0].wait()
-            finally:
-                await runner.cleanup()
-
-        thread = threading.Thread(
-            target=lambda: asyncio.run(main()), name="x-media-sandbox", daemon=True
-        )
-        thread.start()
-        if not ready.wait(30) or failure:
-            raise RuntimeError(f"the X media sandbox did not start: {failure[:1]}")
-        try:
+        with ServerThread(self, host=host, port=port, name="X media sandbox"):
             assert self.base_url is not None
             yield self.base_url
-        finally:
-            loop_box[0].call_soon_threadsafe(stop[0].set)
-            thread.join(30)
+
+
+def _is_multipart(kind: str, params: str) -> bool:
+    """``multipart/form-data`` with a non-empty ``boundary=`` after a semicolon."""
+    return kind == "multipart/form-data" and any(
+        p.strip().lower().startswith("boundary=") and len(p.strip()) > 9 for p in params.split(";")
+    )
 
 
 def _non_ascii_disposition(part: BodyPartReader) -> bool:
@@ -750,20 +741,6 @@ def _int_or_none(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,6}", value.strip()):
         return int(value)
     return None
-
-
-async def _start(sandbox: XMediaSandbox, host: str, port: int) -> web.AppRunner:
-    runner = web.AppRunner(
-        sandbox.make_app(), handle_signals=False, access_log=None, shutdown_timeout=0.5
-    )
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    server = site._server
-    assert server is not None
-    sockname = server.sockets[0].getsockname()  # type: ignore[attr-defined]
-    sandbox.base_url = f"http://{sockname[0]}:{sockname[1]}"
-    return runner
 
 
 XMEDIA_SANDBOX = web.AppKey("xmedia_sandbox", XMediaSandbox)
@@ -793,8 +770,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sandbox = XMediaSandbox(tokens=(args.token,), max_chunk_bytes=args.max_chunk_bytes)
 
+    from ._server import start_server
+
     async def serve() -> None:
-        runner = await _start(sandbox, args.host, args.port)
+        runner = await start_server(sandbox, args.host, args.port)
         print(f"PORT {sandbox.base_url.rsplit(':', 1)[1] if sandbox.base_url else 0}", flush=True)
         try:
             await asyncio.Event().wait()

@@ -7,15 +7,17 @@ import itertools
 import json
 import logging
 import os
+import re
 import threading
+import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from oneall_push._backends import AsyncBackend
+from oneall_push._backends import AsyncBackend, AsyncSignal
 from oneall_push._transport import (
     AsyncHttpTransport,
     AsyncMockTransport,
@@ -27,6 +29,7 @@ from oneall_push._transport import (
 from oneall_push.errors import (
     ConfigurationError,
     ConnectError,
+    MediaAfterFinalizeError,
     MediaProcessingError,
     MediaProcessingTimeoutError,
     MediaSessionExpiredError,
@@ -188,13 +191,16 @@ async def test_sequential_progress_counts_every_chunk(make_x: XFactory) -> None:
 
 
 class AsyncGateTransport(AsyncTransport):
-    """Holds every append until two are in flight at once (gives up after 5 s)."""
+    """Holds every append until ``opens_at`` are in flight at once (gives up after 5 s);
+    counts the appends answered."""
 
-    def __init__(self, inner: AsyncTransport) -> None:
+    def __init__(self, inner: AsyncTransport, opens_at: int = 2) -> None:
         self.inner = inner
+        self.opens_at = opens_at
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.completed = 0
         self.gate = AsyncBackend().signal()
 
     async def send(self, request: Request) -> Response:
@@ -203,11 +209,14 @@ class AsyncGateTransport(AsyncTransport):
         with self.lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            if self.in_flight == 2:
+            if self.in_flight == self.opens_at:
                 self.gate.set()
         try:
             await self.gate.wait(5.0)
-            return await self.inner.send(request)
+            response = await self.inner.send(request)
+            with self.lock:
+                self.completed += 1
+            return response
         finally:
             with self.lock:
                 self.in_flight -= 1
@@ -230,6 +239,27 @@ async def test_appends_run_with_bounded_concurrency(
     assert gate.max_in_flight == 2
     assert x_sandbox.max_in_flight <= 2
     assert uploaded_crc(x_sandbox, media.id) == zlib.crc32(data)
+
+
+async def test_reading_stays_bounded_ahead_of_the_appends(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    chunk = 64 * 1024
+    data = video_bytes(12 * chunk)
+    gate = AsyncGateTransport(AsyncHttpTransport(), opens_at=3)
+    ahead: list[int] = []  # at each read: chunks read minus appends answered
+
+    def pieces() -> Iterator[bytes]:
+        for start in range(0, len(data), chunk):
+            ahead.append(len(ahead) + 1 - gate.completed)
+            yield data[start : start + chunk]
+
+    media = await make_x(max_concurrency=3, transport=gate).upload(pieces(), total_bytes=len(data))
+    assert uploaded_crc(x_sandbox, media.id) == zlib.crc32(data)
+    assert len(ahead) == 12
+    assert ahead[2] == 3, "the first appends were not held"
+    # In flight (max_concurrency) plus the one chunk read while waiting for a free slot.
+    assert max(ahead) <= 3 + 1, ahead
 
 
 async def test_sequential_appends_are_in_order(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
@@ -401,12 +431,24 @@ async def test_append_retried_after_5xx(make_x: XFactory, x_sandbox: XMediaSandb
     assert uploaded_crc(x_sandbox, media.id) == zlib.crc32(data)
 
 
+def rate_limit_wait_bounds(clock: AsyncFakeClock, reset_in: float) -> tuple[float, float]:
+    """The range of the wait for a sandbox 429 sent ``reset_in`` s before its reset: the
+    sandbox rounds the reset up to whole seconds from its real clock, which ran on since
+    ``clock`` was made; the client adds 1 s of slack."""
+    ran_on = time.time() - clock.start_wall
+    return reset_in + 1 - 0.001, reset_in + 2 + ran_on
+
+
 async def test_append_retried_after_429_until_reset(
     make_x: XFactory, x_sandbox: XMediaSandbox
 ) -> None:
-    fault = x_sandbox.add_fault(endpoint="append", kind="rate_limit", reset_in=0.0)
-    media = await make_x().upload(video_bytes(200_000))
+    clock = AsyncFakeClock(wall=time.time())
+    fault = x_sandbox.add_fault(endpoint="append", kind="rate_limit", reset_in=30)
+    media = await make_x(backend=clock).upload(video_bytes(200_000), wait=False)
     assert fault.hits == 1 and x_sandbox.uploads[media.id].received == 200_000
+    low, high = rate_limit_wait_bounds(clock, 30)
+    [waited] = clock.slept
+    assert low < waited <= high
 
 
 async def test_usage_capped_429_is_not_retried(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
@@ -457,9 +499,13 @@ async def test_initialize_is_not_retried_on_5xx(make_x: XFactory, x_sandbox: XMe
 
 
 async def test_initialize_is_retried_on_429(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
-    fault = x_sandbox.add_fault(endpoint="initialize", kind="rate_limit", reset_in=0.0)
-    media = await make_x().upload(video_bytes(1000))
+    clock = AsyncFakeClock(wall=time.time())
+    fault = x_sandbox.add_fault(endpoint="initialize", kind="rate_limit", reset_in=30)
+    media = await make_x(backend=clock).upload(video_bytes(1000))
     assert fault.hits == 1 and len(x_sandbox.uploads) == 1 and media.ready
+    low, high = rate_limit_wait_bounds(clock, 30)
+    assert low < clock.slept[0] <= high
+    assert clock.slept[1:] == [0.001] * 2  # then the status checks, at min_poll_interval
 
 
 async def test_status_retried_after_empty_404(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
@@ -591,11 +637,20 @@ async def test_token_never_leaks(
 
 
 class AsyncFakeClock(AsyncBackend):
-    """Sleeping takes no time; monotonic and wall clocks advance by what was slept."""
+    """Sleeping takes no time; monotonic and wall clocks advance by what was slept.
 
-    def __init__(self) -> None:
+    Its signals wait on this clock too (see AsyncClockSignal); with ``hold_waits`` they
+    really wait, at most 5 s, for someone to set them.
+    """
+
+    def __init__(self, *, wall: float = 1_700_001_000.0) -> None:
         self.now = 1_000.0
+        self.start_wall = wall
         self.slept: list[float] = []
+        self.signals: list[AsyncClockSignal] = []
+        self.hold_waits = False
+        self.waiting = AsyncSignal()  # set when a held wait begins
+        self.held: list[tuple[float, bool]] = []  # (timeout, woken by the signal)
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
@@ -605,7 +660,32 @@ class AsyncFakeClock(AsyncBackend):
         return self.now
 
     def wall_clock(self) -> float:
-        return 1_700_000_000.0 + self.now
+        return self.start_wall + self.now - 1_000.0
+
+    def signal(self) -> AsyncClockSignal:
+        signal = AsyncClockSignal(self)
+        self.signals.append(signal)
+        return signal
+
+
+class AsyncClockSignal(AsyncSignal):
+    """A wait takes no time (a sleep on the fake clock) and ends early only if the signal is
+    already set; with ``clock.hold_waits`` it really waits for the signal instead."""
+
+    def __init__(self, clock: AsyncFakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    async def wait(self, timeout: float) -> bool:
+        if self.clock.hold_waits:
+            self.clock.waiting.set()
+            woken = await super().wait(5.0)
+            self.clock.held.append((timeout, woken))
+            return woken
+        if self.is_set():
+            return True
+        await self.clock.sleep(timeout)
+        return self.is_set()
 
 
 def answer(status: int = 200, document: Any = None, **headers: str) -> Response:
@@ -1156,3 +1236,206 @@ async def test_sandbox_rejects_a_non_ascii_filename(
     assert response.status == 400
     assert "non-ASCII filename" in json.loads(response.body)["errors"][0]["message"]
     assert x_sandbox.uploads[session.id].received == 0
+
+
+# --- after finalize, the media is on X: errors carry it --------------------------------------
+
+
+async def test_a_status_check_refused_after_finalize_keeps_the_media() -> None:
+    clock = AsyncFakeClock()
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(204)],
+        "media.finalize": [processing("pending", 1)],
+        "media.status": [
+            processing("in_progress", 1, progress_percent=50),
+            answer(403, {"title": "Forbidden", "detail": "Forbidden"}),
+        ],
+    }
+    x = mock_client(script, clock)
+    with pytest.raises(MediaAfterFinalizeError) as info:
+        await x.upload(video_bytes(1000))
+    await x.close()
+    err = info.value
+    assert (err.media_id, err.step) == ("42", "status")
+    # The last media seen: the first status answer, with what upload() knows about it.
+    assert err.media.processing_info.progress_percent == 50
+    assert err.media.media_type == "video/mp4"
+    assert isinstance(err.cause, XAPIError) and err.cause.status == 403
+    assert err.__cause__ is err.cause
+    assert "media 42 is uploaded" in str(err) and "HTTP 403" in str(err)
+    assert clock.slept == [1, 1]  # the 403 was not retried
+
+
+async def test_alt_text_refused_after_upload_keeps_the_media(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    x_sandbox.add_fault(endpoint="metadata", status=400, times=0)
+    x = make_x()
+    with pytest.raises(MediaAfterFinalizeError) as info:
+        await x.upload(PNG_HEAD + os.urandom(5000), alt_text="A cat")
+    chunked = info.value
+    with pytest.raises(MediaAfterFinalizeError) as info:
+        await x.simple_upload(PNG_HEAD + os.urandom(100), alt_text="A cat")
+    one_shot = info.value
+    assert len(x_sandbox.uploads) == 2
+    for err in (chunked, one_shot):
+        upload = x_sandbox.uploads[err.media_id]
+        assert upload.finalized and upload.alt_text is None
+        assert err.step == "metadata" and err.media.id == err.media_id and err.media.ready
+        assert isinstance(err.cause, XAPIError) and err.cause.status == 400
+        assert err.__cause__ is err.cause
+
+
+# --- one failing append stops the others ------------------------------------------------------
+
+
+def segment_of(request: Request) -> int:
+    found = re.search(rb'name="segment_index"\r\n\r\n([0-9]+)\r\n', request.body or b"")
+    assert found is not None
+    return int(found[1])
+
+
+class AsyncTwoAppends(AsyncTransport):
+    """Initialize, then two appends: segment 0 gets a fatal 400, segment 1 a 429 whose reset
+    is 10 minutes away.
+
+    Both are in flight before segment 0 is answered. ``fatal_first``: segment 1 is answered
+    once the upload is stopping (its stop signal is set); otherwise segment 0 is answered only
+    once segment 1 waits for its reset.
+    """
+
+    def __init__(self, clock: AsyncFakeClock, *, fatal_first: bool) -> None:
+        self.clock = clock
+        self.fatal_first = fatal_first
+        self.requests: list[Request] = []
+        self.second_sent = AsyncSignal()
+
+    async def send(self, request: Request) -> Response:
+        self.requests.append(request)
+        if request.endpoint == "media.initialize":
+            return answer(document={"data": MEDIA})
+        if segment_of(request) == 0:
+            await (self.second_sent if self.fatal_first else self.clock.waiting).wait(5.0)
+            return answer(400, {"title": "Invalid Request"})
+        self.second_sent.set()
+        if self.fatal_first:
+            # The real wait of the upload's stop signal (its own wait() is the fake clock's).
+            await AsyncSignal.wait(self.clock.signals[0], 5.0)
+        reset = str(int(self.clock.wall_clock()) + 600)
+        headers = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": reset}
+        return answer(429, {"title": "Too Many Requests"}, **headers)
+
+    async def sleep(self, seconds: float) -> None:
+        raise AssertionError("the client sleeps through its backend")
+
+
+@pytest.mark.parametrize("fatal_first", [True, False])
+async def test_a_fatal_append_stops_the_others_rate_limit_wait(fatal_first: bool) -> None:
+    clock = AsyncFakeClock()
+    clock.hold_waits = not fatal_first
+    transport = AsyncTwoAppends(clock, fatal_first=fatal_first)
+    x = AsyncXMedia(
+        bearer_token=X_TOKEN, transport=transport, backend=clock, chunk_size=500, max_concurrency=2
+    )
+    with pytest.raises(MediaUploadAbortedError) as info:
+        await x.upload(video_bytes(1000))
+    await x.close()
+    assert isinstance(info.value.cause, XAPIError) and info.value.cause.status == 400
+    assert clock.slept == []  # the 10-minute wait was never slept
+    if not fatal_first:
+        [(timeout, woken)] = clock.held
+        assert timeout > 600 and woken  # it was waiting, and the failure woke it
+    assert [segment_of(r) for r in transport.requests[1:]].count(1) == 1  # no retry
+    assert not any(r.endpoint == "media.finalize" for r in transport.requests)
+
+
+class AsyncHoldTransport(AsyncTransport):
+    """Holds every append until ``release`` is set (at most 5 s), then asks ``inner``."""
+
+    def __init__(self, inner: AsyncTransport, release: AsyncSignal) -> None:
+        self.inner = inner
+        self.release = release
+
+    async def send(self, request: Request) -> Response:
+        if request.endpoint == "media.append":
+            await self.release.wait(5.0)
+        return await self.inner.send(request)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+async def test_a_short_source_wins_over_failing_appends_in_flight() -> None:
+    data = video_bytes(1000)
+    ended = AsyncSignal()
+
+    async def pieces() -> AsyncIterator[bytes]:
+        yield data
+        ended.set()
+
+    script: Script = {
+        "media.initialize": [answer(document={"data": MEDIA})],
+        "media.append": [answer(400, {"title": "Invalid Request"})],
+    }
+    mock = AsyncMockTransport(script_handler(script))
+    x = AsyncXMedia(
+        bearer_token=X_TOKEN,
+        transport=AsyncHoldTransport(mock, ended),
+        backend=AsyncFakeClock(),
+        chunk_size=400,
+        max_concurrency=3,
+    )
+    with pytest.raises(MediaSourceError, match="ended after 1000 bytes") as info:
+        await x.upload(pieces(), total_bytes=1500)
+    await x.close()
+    # Both appends in flight were answered 400: the source error still wins.
+    assert [r.endpoint for r in mock.requests].count("media.append") == 2
+    assert info.value.bytes_acknowledged == 0
+
+
+# --- the sandbox: auth before faults, one multipart check, checked settings ------------------
+
+
+async def test_sandbox_checks_the_token_before_faults(
+    make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    init = x_sandbox.add_fault(endpoint="initialize", status=503)
+    status = x_sandbox.add_fault(endpoint="status", status=503)
+    stranger = make_x(bearer_token="x-SECRET-wrong")
+    with pytest.raises(XAPIError) as info:
+        await stranger.initialize(media_type="video/mp4", total_bytes=10)
+    assert info.value.status == 401
+    with pytest.raises(XAPIError) as info:
+        await stranger.status("1")
+    assert info.value.status == 401
+    assert (init.hits, status.hits) == (0, 0)
+    with pytest.raises(XAPIError) as info:
+        await make_x().initialize(media_type="video/mp4", total_bytes=10)
+    assert info.value.status == 503 and init.hits == 1
+
+
+@pytest.mark.parametrize("path", ["append", "one-shot"])
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=", "multipart/mixed"])
+async def test_sandbox_wants_a_multipart_boundary_everywhere(
+    path: str, content_type: str, make_x: XFactory, x_sandbox: XMediaSandbox
+) -> None:
+    session = await make_x().initialize(media_type="video/mp4", total_bytes=10)
+    url = f"{x_sandbox.base_url}/2/media/upload"
+    if path == "append":
+        url += f"/{session.id}/append"
+    transport = AsyncHttpTransport()
+    try:
+        response = await transport.send(
+            Request(
+                "POST",
+                url,
+                headers={"Authorization": f"Bearer {X_TOKEN}", "Content-Type": content_type},
+                body=b"--\r\n\r\n----\r\n",
+            )
+        )
+    finally:
+        await transport.close()
+    assert response.status == 400
+    assert "content-type of application/json" in json.loads(response.body)["errors"][0]["message"]
+    assert len(x_sandbox.uploads) == 1
