@@ -6,7 +6,11 @@ Memory store: the receiver (aiohttp) and the 10,000 waiters share one process; t
 are POSTed from another process. Redis store: two receiver processes, the waiter in a third,
 the POSTs from the main process (round robin over the receivers), one redis-server on
 loopback. "lost" counts jobs whose wait did not return their own result.
-Not a test: run it by hand.
+
+Each setup is compared with a baseline measured in the same run, in the same layout: bare
+aiohttp handlers that read the body and answer 200, receiving the same POSTs at the same
+concurrency (no signature check, no store, no waiter). The ratio is the receiver's share of
+that ceiling. Not a test: run it by hand.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -125,6 +130,43 @@ def poster_process(urls: list[tuple[str, bytes]], concurrency: int, out: Any) ->
     out.put(asyncio.run(post_all(urls, concurrency)))
 
 
+# --- the baseline: bare aiohttp handlers ---------------------------------------------------
+
+_BARE_ANSWER = json.dumps({"status": 200, "message": "stored"}).encode()
+
+
+async def start_bare_server(port: int = 0) -> tuple[web.AppRunner, int]:
+    """An aiohttp server whose every POST reads the body and answers 200 (what the receiver
+    answers, without verifying or storing anything)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=_BARE_ANSWER, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, int(runner.addresses[0][1])
+
+
+def bare_receiver_process(port: int, stop: Any) -> None:
+    async def main() -> None:
+        runner, _ = await start_bare_server(port)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, stop.wait)
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())
+
+
+def rebase(urls: list[tuple[str, bytes]], old: str, new: str) -> list[tuple[str, bytes]]:
+    return [(url.replace(old, new, 1), body) for url, body in urls]
+
+
 def _on_first_reads(store: AsyncCallbackStore, job_ids: list[str], done: Any) -> None:
     """Call ``done()`` once every job's wait has subscribed and read the store once."""
     pending = set(job_ids)
@@ -190,8 +232,26 @@ async def bench_memory(n: int, concurrency: int) -> None:
         async with AsyncCallbackServer(config, store, port=0) as server:
             jobs = await create_jobs(store, server.url, n)
             urls = [(d["callback_url"], body_for(d["id"])) for d in jobs]
-            poster = ctx.Process(target=poster_process, args=(urls, concurrency, out))
             loop = asyncio.get_running_loop()
+            # The baseline first, in the same layout: served here, POSTed from another process.
+            runner, bare_port = await start_bare_server()
+            try:
+                base = f"http://127.0.0.1:{server.port}"
+                bare_urls = rebase(urls, base, f"http://127.0.0.1:{bare_port}")
+                bare = ctx.Process(target=poster_process, args=(bare_urls, concurrency, out))
+                bare.start()
+                try:
+                    _, bare_seconds, bare_failures = await loop.run_in_executor(
+                        None, out.get, True, 60
+                    )
+                finally:
+                    _stop(bare)
+            finally:
+                await runner.cleanup()
+            if bare_failures:
+                print(f"memory: baseline FAILED, {bare_failures} non-200 answers")
+                return
+            poster = ctx.Process(target=poster_process, args=(urls, concurrency, out))
             resolved, last = await wait_all(store, jobs, 120.0, poster.start)
             try:
                 started, seconds, failures = await loop.run_in_executor(None, out.get, True, 60)
@@ -206,6 +266,7 @@ async def bench_memory(n: int, concurrency: int) -> None:
             failures,
             n - resolved,
             last - started if last else float("nan"),
+            bare_seconds,
         )
     finally:
         if poster is not None and poster.pid is not None:
@@ -292,6 +353,9 @@ def bench_redis(n: int, concurrency: int) -> None:
                     body_for(d["id"]),
                 )
             )
+        bare_seconds = bench_bare_pair(urls, ports, concurrency)
+        if bare_seconds is None:
+            return
         ready = ctx.Event()
         out = ctx.Queue()
         waiter = ctx.Process(target=waiter_process, args=(redis_url, jobs, ready, out))
@@ -314,6 +378,7 @@ def bench_redis(n: int, concurrency: int) -> None:
             failures,
             n - resolved,
             last - started if last else float("nan"),
+            bare_seconds,
         )
     finally:
         stop.set()
@@ -324,6 +389,35 @@ def bench_redis(n: int, concurrency: int) -> None:
         redis_proc.terminate()
         redis_proc.wait()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench_bare_pair(
+    urls: list[tuple[str, bytes]], receiver_ports: list[int], concurrency: int
+) -> float | None:
+    """The Redis setup's baseline: two bare server processes, the same POSTs from here."""
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    ports = [free_port(), free_port()]
+    servers = [ctx.Process(target=bare_receiver_process, args=(p, stop)) for p in ports]
+    try:
+        for proc in servers:
+            proc.start()
+        wait_for_ports(ports)
+        bare_urls = urls
+        for old, new in zip(receiver_ports, ports, strict=True):
+            bare_urls = [
+                (url.replace(f"127.0.0.1:{old}/", f"127.0.0.1:{new}/", 1), body)
+                for url, body in bare_urls
+            ]
+        _, seconds, failures = asyncio.run(post_all(bare_urls, concurrency))
+    finally:
+        stop.set()
+        for proc in servers:
+            _stop(proc)
+    if failures:
+        print(f"redis: baseline FAILED, {failures} non-200 answers")
+        return None
+    return seconds
 
 
 def wait_for_ports(ports: list[int]) -> None:
@@ -347,10 +441,13 @@ def report(
     failures: int,
     lost: int,
     resolved_after: float,
+    bare_seconds: float,
 ) -> None:
     print(
         f"{name}: {n} callbacks at concurrency {concurrency} in {seconds:.2f} s = "
-        f"{n / seconds:,.0f} callbacks/s; non-200 answers: {failures}; lost: {lost}; "
+        f"{n / seconds:,.0f} callbacks/s ({bare_seconds / seconds:.2f}x the "
+        f"{n / bare_seconds:,.0f} requests/s of bare aiohttp handlers answering 200); "
+        f"non-200 answers: {failures}; lost: {lost}; "
         f"all waiters resolved {resolved_after:.2f} s after the first POST"
     )
 

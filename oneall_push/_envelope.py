@@ -13,16 +13,16 @@ import attrs
 import cattrs
 
 from ._convert import converter, strict_converter
-from .errors import RequestValidationError, ResponseDecodeError, error_for_status
+from .errors import APIError, RequestValidationError, ResponseDecodeError, error_for_status
 from .models.results import Envelope, Result, Status
 
 __all__ = [
     "decode_json",
     "encode_push_body",
+    "error_for_envelope",
     "node_label",
     "parse_envelope",
     "push_node",
-    "raise_for_envelope",
     "structure_result",
 ]
 
@@ -76,23 +76,32 @@ def encode_push_body(root: Sequence[str], node: Mapping[str, Any]) -> bytes:
 def decode_json(body: bytes, *, status: int, endpoint: str | None) -> Any:
     try:
         return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    # ValueError covers JSONDecodeError, UnicodeDecodeError and integers beyond Python's
+    # digit limit; RecursionError, arrays or objects nested thousands deep.
+    except (ValueError, RecursionError) as exc:
         text = body.decode("utf-8", errors="replace")
         if not text.strip():
-            raise ResponseDecodeError(
-                "empty response body", status=status, body_excerpt="", endpoint=endpoint
-            ) from None
-        if not isinstance(exc, json.JSONDecodeError):
-            raise ResponseDecodeError(
-                "response is not UTF-8 JSON",
-                status=status,
-                body_excerpt=text[:_EXCERPT],
-                endpoint=endpoint,
-            ) from None
-        what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "response is not JSON"
+            what = "empty response body"
+        elif isinstance(exc, json.JSONDecodeError):
+            what = "truncated JSON" if exc.pos >= len(text.rstrip()) else "response is not JSON"
+        elif isinstance(exc, UnicodeDecodeError):
+            what = "response is not UTF-8 JSON"
+        elif isinstance(exc, RecursionError):
+            what = "response JSON is nested too deeply"
+        else:
+            what = "response JSON has a number too long to read"
+        excerpt = text[:_EXCERPT] if text.strip() else ""
         raise ResponseDecodeError(
-            what, status=status, body_excerpt=text[:_EXCERPT], endpoint=endpoint
+            what, status=status, body_excerpt=excerpt, endpoint=endpoint
         ) from None
+
+
+def _excerpt(document: Any) -> str:
+    """The start of a decoded document for error messages, whatever it holds."""
+    try:
+        return json.dumps(document)[:_EXCERPT]
+    except (ValueError, TypeError, RecursionError):
+        return f"<{type(document).__name__}>"
 
 
 def parse_envelope(document: Any, *, status: int, endpoint: str | None) -> tuple[Envelope, Any]:
@@ -105,11 +114,12 @@ def parse_envelope(document: Any, *, status: int, endpoint: str | None) -> tuple
             code=int(raw_status.get("code", status)),
             info=str(raw_status.get("info", "")),
         )
-    except (KeyError, TypeError, ValueError, AttributeError):
+    # OverflowError: a code of 1e999; RecursionError: an info nested too deeply to print.
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError):
         raise ResponseDecodeError(
             "response is not a OneAll envelope",
             status=status,
-            body_excerpt=json.dumps(document)[:_EXCERPT],
+            body_excerpt=_excerpt(document),
             endpoint=endpoint,
         ) from None
     date = request.get("date")
@@ -124,17 +134,15 @@ def parse_envelope(document: Any, *, status: int, endpoint: str | None) -> tuple
     return envelope, data
 
 
-def raise_for_envelope(
+def error_for_envelope(
     envelope: Envelope, *, http_status: int, endpoint: str | None, retry_after: float | None = None
-) -> None:
-    """Raise the typed APIError if the HTTP status or the envelope's flag says error."""
-    if http_status < 400 and envelope.status.flag != "error":
-        return
+) -> APIError:
+    """The typed APIError for a response whose HTTP status (>= 400) or flag says error."""
     code = http_status if http_status >= 400 else envelope.status.code
     if code < 400:
         code = 400  # flag "error" with a success code: still an error
     cls = error_for_status(code)
-    raise cls(
+    return cls(
         code,
         envelope.status.info or "no explanation given",
         resource=envelope.resource,
@@ -163,7 +171,13 @@ def structure_result(
         data = {}
     try:
         result: T = _structure_hook(cls, strict)(data, cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+    except (
+        cattrs.BaseValidationError,
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         details = (
             "; ".join(cattrs.transform_error(exc))
             if isinstance(exc, cattrs.BaseValidationError)
@@ -172,7 +186,7 @@ def structure_result(
         raise ResponseDecodeError(
             f"result does not match {cls.__name__}: {details}",
             status=envelope.status.code,
-            body_excerpt=json.dumps(data)[:_EXCERPT],
+            body_excerpt=_excerpt(data),
             endpoint=endpoint,
         ) from None
     # Results are frozen; attaching the envelope in place avoids copying every result.

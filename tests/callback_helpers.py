@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import json
@@ -22,6 +23,10 @@ from typing import Any
 import aiohttp
 import pytest
 import redis
+import redis.asyncio
+import redis.asyncio.retry
+import redis.backoff
+import redis.retry
 import urllib3
 
 from oneall_push._async.receiver import AsyncCallbackHandler
@@ -40,6 +45,7 @@ __all__ = [
     "AsyncCallbackStore",
     "AsyncMemoryStore",
     "AsyncPoster",
+    "AsyncRedisClient",
     "AsyncRedisStore",
     "NotificationLog",
     "SyncCallbackHandler",
@@ -47,8 +53,10 @@ __all__ = [
     "SyncCallbackStore",
     "SyncMemoryStore",
     "SyncPoster",
+    "SyncRedisClient",
     "SyncRedisStore",
     "callback_body",
+    "count_reads",
     "raw_post",
     "record_notifications",
     "redis_server",
@@ -112,6 +120,26 @@ CALLBACK_FAILURE: dict[str, Any] = {
         "result": {},
     }
 }
+
+
+class AsyncRedisClient(redis.asyncio.Redis):
+    """redis-py's asyncio client, for tests that hand a store their own (no retries)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(retry=redis.asyncio.retry.Retry(redis.backoff.NoBackoff(), 0), **kwargs)
+
+    async def shut(self) -> None:
+        await self.aclose()
+
+
+class SyncRedisClient(redis.Redis):
+    """redis-py's client, for tests that hand a store their own (no retries)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0), **kwargs)
+
+    def shut(self) -> None:
+        self.close()
 
 
 def callback_body(
@@ -218,6 +246,32 @@ def record_notifications(store: Any, log: NotificationLog | None = None) -> Noti
     else:
         store._watchers = log
     return log
+
+
+def count_reads(store: Any) -> collections.Counter[str]:
+    """Count, per job id, the reads of a store (either colour) that have returned.
+
+    Lets a test wait until a waiter has read the store once and can only be woken from then on.
+    """
+    reads: collections.Counter[str] = collections.Counter()
+    read = store.get
+    if asyncio.iscoroutinefunction(read):
+
+        async def counted_async(job_id: str) -> Any:
+            outcome = await read(job_id)
+            reads[job_id] += 1
+            return outcome
+
+        store.get = counted_async
+    else:
+
+        def counted(job_id: str) -> Any:
+            outcome = read(job_id)
+            reads[job_id] += 1
+            return outcome
+
+        store.get = counted
+    return reads
 
 
 def raw_post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import http.client
 import io
 import json
@@ -13,6 +14,7 @@ import re
 import socket
 import threading
 import uuid
+import warnings
 import wsgiref.simple_server
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -461,6 +463,92 @@ def test_threaded_receiver_close_shuts_open_connections_and_stores_nothing_more(
     assert store.get(before) is not None
 
 
+class _BrokenStore(SyncMemoryStore):
+    """A store with a bug: its lookup raises what no receiver expects (with the query in it)."""
+
+    def lookup(self, job_id: str) -> JobRecord | None:
+        raise RuntimeError(f"bug while looking up {job_id}: {self.query}")
+
+    query = ""
+
+
+def test_threaded_receiver_answers_500_to_an_unforeseen_error_and_logs_its_type_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    store = _BrokenStore()
+    job_id = uuid.uuid4().hex
+    path, query = path_and_query(job_id)
+    store.query = query
+    with SyncCallbackServer(CONFIG, store) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            response = _post(conn, f"{path}?{query}", callback_body(), {})
+            assert response.status == 500
+            assert response.getheader("Connection") == "close"
+        finally:
+            conn.close()
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in failures] == ["callback receiver failed: RuntimeError"]
+    logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert query not in logged and query.split("sig=")[1] not in logged
+
+
+def test_a_sync_server_on_a_taken_port_fails_to_start() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = SyncCallbackServer(CONFIG, SyncMemoryStore(), port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            server.start()
+    server.port = 0
+    with server:  # nothing was left half-started
+        assert server.port != 0
+
+
+async def test_an_async_server_on_a_taken_port_cleans_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runners: list[Any] = []
+    cleaned: list[Any] = []
+
+    class Runner(web.AppRunner):
+        async def setup(self) -> None:
+            runners.append(self)
+            await super().setup()
+
+        async def cleanup(self) -> None:
+            cleaned.append(self)
+            await super().cleanup()
+
+    monkeypatch.setattr("oneall_push.callbacks.server.web.AppRunner", Runner)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = AsyncCallbackServer(CONFIG, AsyncMemoryStore(), port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            await server.start()
+    assert len(runners) == 1
+    assert cleaned == runners  # the runner set up for the failed start is gone
+
+
+def test_sync_server_exit_does_not_hide_a_failing_close() -> None:
+    server = SyncCallbackServer(CONFIG, SyncMemoryStore())
+    closed: list[bool] = []
+
+    def failing_close() -> None:
+        SyncCallbackServer.close(server)
+        closed.append(True)
+        raise RuntimeError("close failed")
+
+    try:
+        with pytest.raises(RuntimeError, match="close failed"), server:
+            server.close = failing_close  # type: ignore[method-assign]
+    finally:
+        del server.close  # no reference cycle left for the garbage collector
+    assert closed == [True]
+
+
 def _expect_continue(port: int, target: str, body: bytes) -> tuple[bytes, int]:
     head = (
         f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
@@ -576,6 +664,12 @@ def test_async_redis_store_moves_to_a_new_event_loop(redis_url: str) -> None:
     assert asyncio.run(_round_trip(store, 1)) == _outcome(1)
     assert asyncio.run(_round_trip(store, 2)) == _outcome(2)
     asyncio.run(store.close())
+    # The connections of the finished loops cannot be closed from another loop: the garbage
+    # collector closes them (with a ResourceWarning each), here rather than at a random moment
+    # of a later test.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def test_async_redis_store_with_a_given_client_refuses_another_loop(redis_url: str) -> None:

@@ -12,9 +12,9 @@ from .._config import settings_from_env as _settings_from_env
 from .._envelope import (
     decode_json,
     encode_push_body,
+    error_for_envelope,
     parse_envelope,
     push_node,
-    raise_for_envelope,
     structure_result,
 )
 from .._transport import AsyncHttpTransport, AsyncTransport, Request, Response, Timeout
@@ -127,18 +127,16 @@ class AsyncOneAll(AsyncResources):
         timeout: Timeout | float | None,
     ) -> AsyncJob[R]:
         """Send an asynchronous upload; the returned job resolves from OneAll's callback."""
-        identity_token = path_params["identity_token"]
+        job, payload = self.jobs.prepare(
+            endpoint, path_params.get("identity_token", ""), payload, result_type
+        )
+        # Every check runs before anything is stored: bad input leaves no record behind.
+        request = self._build_request(endpoint, path_params, payload, extra_fields, timeout)
         # The job exists before the POST is sent: a callback that outruns the response is kept.
-        job, payload = await self.jobs.prepare(endpoint, identity_token, payload, result_type)
+        await self.jobs.register(job)
         try:
-            queued = await self._call(
-                endpoint,
-                path_params,
-                payload,
-                QueuedResult,
-                extra_fields=extra_fields,
-                timeout=timeout,
-            )
+            response = await self._send(request)
+            queued = self._parse(endpoint, response, QueuedResult)
         except BaseException as exc:
             await self.jobs.abandon(job, exc)
             raise
@@ -213,7 +211,7 @@ class AsyncOneAll(AsyncResources):
                 retry_after=parse_retry_after(response.header("retry-after")),
             ) from exc
         if response.status >= 400 or envelope.status.flag == "error":
-            raise_for_envelope(
+            raise error_for_envelope(
                 envelope,
                 http_status=response.status,
                 endpoint=endpoint.id,

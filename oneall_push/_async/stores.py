@@ -13,6 +13,7 @@ import json
 import logging
 
 from .._backends import AsyncBackend
+from .._transport._base import seconds
 from ..callbacks._memory import MemoryState, Wakeable, Watchers
 from ..callbacks._redis_io import AsyncRedisConnection
 from ..callbacks.outcome import CallbackOutcome
@@ -63,11 +64,12 @@ class AsyncCallbackStore(abc.ABC):
     def _unwatch(self, job_id: str, signal: Wakeable) -> None: ...
 
     async def wait(self, job_id: str, timeout: float) -> CallbackOutcome | None:
-        """Wait up to ``timeout`` seconds for the outcome; ``None`` if none arrived.
+        """Wait up to ``timeout`` seconds (0: read once) for the outcome; ``None`` if none arrived.
 
         Subscribes first, then reads, then sleeps until woken: an outcome stored at any
         moment is seen. Store errors are retried until the deadline, then raised.
         """
+        timeout = seconds(timeout, "timeout", zero=True)
         backend = self._backend
         deadline = backend.monotonic() + timeout
         signal = backend.signal()
@@ -147,8 +149,9 @@ class AsyncRedisStore(AsyncCallbackStore):
 
     Keys: ``<prefix>job:<id>`` (the record), ``<prefix>result:<id>`` (the outcome, written with
     SET NX and a TTL, then announced on ``<prefix>done:<id>``). Waiters share one pattern
-    subscription per store; after every (re)subscription they all read the store again, so a
-    notification lost during a disconnect loses nothing.
+    subscription per connection; after every (re)subscription they all read the store again, so
+    a notification lost during a disconnect loses nothing. Stores sharing a ``connection=`` must
+    share its prefix (:class:`~oneall_push.errors.ConfigurationError` otherwise).
     """
 
     poll_interval = 15.0
@@ -167,6 +170,7 @@ class AsyncRedisStore(AsyncCallbackStore):
         self.prefix = prefix
         self._watchers = Watchers()
         self._done = f"{prefix}done:"
+        self._conn.subscribe(self._done + "*", self._on_message, self._on_subscribed)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._conn!r}, prefix={self.prefix!r})"
@@ -201,10 +205,13 @@ class AsyncRedisStore(AsyncCallbackStore):
         if channel.startswith(self._done):
             self._watchers.wake(channel[len(self._done) :])
 
+    def _on_subscribed(self) -> None:
+        self._watchers.wake_all()
+
     async def _watch(self, job_id: str, signal: Wakeable, wait: float) -> None:
         # Registered before subscribing: every (re)subscription wakes all waiters to re-read.
         self._watchers.add(job_id, signal)
-        await self._conn.listen(self._done + "*", self._on_message, self._watchers.wake_all, wait)
+        await self._conn.listen(wait)
 
     def _unwatch(self, job_id: str, signal: Wakeable) -> None:
         self._watchers.remove(job_id, signal)

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar, overload
 import attrs
 
 from .._backends import SyncBackend
+from .._transport._base import seconds
 from ..callbacks import signing
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import callback_result_type, result_from_outcome
@@ -86,8 +87,11 @@ class SyncJob(Generic[R]):
 
         Raises :class:`~oneall_push.errors.JobFailedError` if the callback reports a failure,
         :class:`~oneall_push.errors.JobTimeoutError` if none arrived in time (the job may still
-        complete: wait again later, the result is kept until its TTL).
+        complete: wait again later, the result is kept until its TTL), and
+        :class:`~oneall_push.errors.RequestValidationError` for a ``timeout`` that is not a
+        non-negative number of seconds.
         """
+        timeout = seconds(timeout, "timeout", zero=True)
         self._require_managed()
         outcome = self._manager.store_or_fail().wait(self.id, timeout)
         if outcome is None:
@@ -123,8 +127,6 @@ class SyncJobManager:
         store: SyncCallbackStore | None,
         backend: SyncBackend,
     ) -> None:
-        if config is not None:
-            signing.callback_url(config, "0" * 32)  # refuse an unusable public_url early
         self.config = config
         self._owns_store = store is None and config is not None
         self.store: SyncCallbackStore | None = (
@@ -144,14 +146,13 @@ class SyncJobManager:
             )
         return self.store
 
-    @property
-    def ttl(self) -> float:
-        return self.config.ttl if self.config is not None else 24 * 3600.0
-
     def prepare(
         self, endpoint: Endpoint, identity_token: str, payload: RequestModel, result_type: type[R]
     ) -> tuple[SyncJob[R], RequestModel]:
-        """Create the job and, when managed, register it and sign its callback URL."""
+        """Create the job and, when managed, sign its callback URL into the payload (no I/O).
+
+        The payload's validators check the signed URL; :meth:`register` stores the record.
+        """
         caller_url = getattr(payload, "callback_url", None)
         created = dt.datetime.fromtimestamp(self._backend.wall_clock(), dt.timezone.utc)
         job_id = signing.new_job_id()
@@ -174,11 +175,17 @@ class SyncJobManager:
             callback_url=url,
             managed=True,
         )
-        # Registered before the POST: a callback that outruns OneAll's answer finds its job.
-        # Kept twice the URL's lifetime so a late result still meets its record.
-        self.store_or_fail().register(record, ttl=2 * self.config.ttl)
         signed: RequestModel = attrs.evolve(payload, callback_url=url)  # type: ignore[call-arg]
         return SyncJob(record, result_type, self), signed
+
+    def register(self, job: SyncJob[R]) -> None:
+        """Store a managed job's record; call it before the POST is sent.
+
+        A callback that outruns OneAll's answer then finds its job. The record is kept twice
+        the URL's lifetime so a late result still meets it.
+        """
+        if job.managed and self.config is not None:
+            self.store_or_fail().register(job.record, ttl=2 * self.config.ttl)
 
     def abandon(self, job: SyncJob[R], exc: BaseException | None = None) -> None:
         """Forget a job whose POST failed, unless OneAll may have queued it anyway."""

@@ -9,35 +9,46 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 import attrs
 
 from ..errors import RequestValidationError
 
-__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"]
+__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout", "seconds"]
 
 
-def _seconds(value: Any, name: str) -> float | None:
-    if value is None:
+@overload
+def seconds(
+    value: Any, field: str, *, optional: Literal[True], zero: bool = ...
+) -> float | None: ...
+@overload
+def seconds(
+    value: Any, field: str, *, optional: Literal[False] = ..., zero: bool = ...
+) -> float: ...
+def seconds(value: Any, field: str, *, optional: bool = False, zero: bool = False) -> float | None:
+    """``value`` as a finite, positive number of seconds (``zero``: or 0; ``optional``: or None).
+
+    Anything else raises :class:`RequestValidationError` naming ``field``.
+    """
+    if value is None and optional:
         return None
+    accepted = f"a {'non-negative' if zero else 'positive'} number of seconds" + (
+        " or None" if optional else ""
+    )
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestValidationError(
-            f"timeout.{name}", f"must be a number of seconds or None, not {type(value).__name__}"
-        )
-    if not math.isfinite(value) or value <= 0:
-        raise RequestValidationError(
-            f"timeout.{name}", f"must be a positive number of seconds or None (got {value!r})"
-        )
+        raise RequestValidationError(field, f"must be {accepted}, not {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise RequestValidationError(field, f"must be {accepted} (got {value!r})")
     return float(value)
 
 
 def _connect_seconds(value: Any) -> float | None:
-    return _seconds(value, "connect")
+    return seconds(value, "timeout.connect", optional=True)
 
 
 def _read_seconds(value: Any) -> float | None:
-    return _seconds(value, "read")
+    return seconds(value, "timeout.read", optional=True)
 
 
 @attrs.frozen

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from ..errors import CallbackStoreError, ConfigurationError
 
@@ -52,34 +54,95 @@ def _import_redis() -> Any:
     return redis
 
 
+# Query parameters redis-py turns into credentials (``?password=``, ``?username=``), and any
+# other name that looks like one.
+_CREDENTIAL_KEY = re.compile(r"(?i)pass|user|auth|secret|token|key")
+
+
 def _redact(url: str) -> str:
-    """``redis://user:password@host`` -> ``redis://***@host`` for messages."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        rest = "***@" + rest.rsplit("@", 1)[1]
-    return f"{scheme}{sep}{rest}"
+    """The URL for messages: no user info, no credential in the query, no fragment.
+
+    ``redis://user:pw@host:6379/0?password=pw&db=1`` -> ``redis://***@host:6379/0?password=***&db=1``.
+    Rebuilt from the parsed host and port, so a malformed URL cannot carry its password through.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return f"{url.partition(':')[0]}://<unparseable URL>"
+    netloc = ("***@" if "@" in parts.netloc else "") + (f"[{host}]" if ":" in host else host)
+    if port is not None:
+        netloc += f":{port}"
+    query = "&".join(
+        f"{quote(key, safe='')}={'***' if _CREDENTIAL_KEY.search(key) else quote(value, safe='')}"
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    path = "" if "@" in parts.path else parts.path
+    return f"{parts.scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _describe(url: str | None, client: Any) -> str:
+    """Where the store's Redis is, for reprs and errors, without credentials."""
+    if client is None:
+        return _redact(url or DEFAULT_URL)
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
+    if not isinstance(kwargs, Mapping):
+        return f"the caller's {type(client).__name__} client"
+    if kwargs.get("path"):
+        where = f"unix://{kwargs['path']}"
+    else:
+        where = f"redis://{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+    return f"{where}/{kwargs.get('db', 0)} (the caller's client)"
 
 
 def _ms(ttl: float) -> int:
     return max(1, int(ttl * 1000))
 
 
-def _dispatch(
-    message: Mapping[str, Any], on_message: Callable[[str], None], on_subscribed: Callable[[], None]
-) -> bool:
-    """Hand one pub/sub message on; True when it confirms the subscription.
+class _Subscribers:
+    """The stores sharing one connection's subscription: one pattern, every store's callbacks.
 
-    The confirmation comes again when redis-py reconnects and resubscribes by itself: waiters
-    re-read the store then, so a notification lost during the disconnect loses nothing.
+    Colour-free and thread-safe. A connection serves one key prefix: a store with another
+    prefix gets :class:`ConfigurationError` rather than a subscription that never wakes it.
     """
-    kind = message["type"]
-    if kind == "pmessage":
-        channel = message["channel"]
-        on_message(channel.decode() if isinstance(channel, bytes) else channel)
-    elif kind == "psubscribe":
-        on_subscribed()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.pattern: str | None = None
+        self._callbacks: list[tuple[OnMessage, OnSubscribed]] = []
+
+    def add(self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed) -> None:
+        with self._lock:
+            if self.pattern is not None and pattern != self.pattern:
+                raise ConfigurationError(
+                    f"this Redis connection already serves the callback channels {self.pattern!r}; "
+                    f"a store for {pattern!r} needs its own connection (one per key prefix)"
+                )
+            self.pattern = pattern
+            self._callbacks.append((on_message, on_subscribed))
+
+    def dispatch(self, message: Mapping[str, Any]) -> bool:
+        """Hand one pub/sub message to every store; True when it confirms the subscription.
+
+        The confirmation comes again when redis-py reconnects and resubscribes by itself:
+        waiters re-read the store then, so a notification lost during the disconnect loses
+        nothing.
+        """
+        kind = message["type"]
+        if kind not in ("pmessage", "psubscribe"):
+            return False
+        with self._lock:
+            callbacks = list(self._callbacks)
+        if kind == "pmessage":
+            channel = message["channel"]
+            text = channel.decode() if isinstance(channel, bytes) else channel
+            for on_message, _ in callbacks:
+                on_message(text)
+            return False
+        for _, on_subscribed in callbacks:
+            on_subscribed()
         return True
-    return False
 
 
 class AsyncRedisConnection:
@@ -90,12 +153,14 @@ class AsyncRedisConnection:
     ) -> None:
         self._redis = _import_redis()
         self._url = url or DEFAULT_URL
+        self._where = _describe(url, client)
         self._max_connections = max_connections
         self._owns_client = client is None
         self._client: Any = client if client is not None else self._new_client()
         self._errors: tuple[type[BaseException], ...] = (self._redis.RedisError, OSError)
         self._put_once = self._client.register_script(_PUT_ONCE)
         self._listener: asyncio.Task[None] | None = None
+        self._subscribers = _Subscribers()
         self._subscribed = asyncio.Event()
         # redis.asyncio connections, the listener task and the event belong to one loop.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -136,10 +201,10 @@ class AsyncRedisConnection:
         self._subscribed = asyncio.Event()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({_redact(self._url)!r})"
+        return f"{type(self).__name__}({self._where!r})"
 
     def _fail(self, exc: BaseException) -> CallbackStoreError:
-        return CallbackStoreError(f"Redis at {_redact(self._url)}: {type(exc).__name__}: {exc}")
+        return CallbackStoreError(f"Redis at {self._where}: {type(exc).__name__}: {exc}")
 
     async def get(self, key: str) -> bytes | None:
         self._bind()
@@ -171,26 +236,29 @@ class AsyncRedisConnection:
         except self._errors as exc:
             raise self._fail(exc) from exc
 
-    async def listen(
-        self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed, wait: float
-    ) -> bool:
-        """Start the subscription (once) and wait up to ``wait`` s for it; True if subscribed.
+    def subscribe(self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed) -> None:
+        """Route this connection's pub/sub to a store (before its first :meth:`listen`).
 
         ``on_subscribed`` runs after every (re)subscription, ``on_message`` with the channel of
-        every message. Both are called from the event loop and must not block.
+        every message; both must not block. Every store on one connection uses one pattern.
         """
+        self._subscribers.add(pattern, on_message, on_subscribed)
+
+    async def listen(self, wait: float) -> bool:
+        """Start the subscription (once) and wait up to ``wait`` s for it; True if subscribed."""
+        pattern = self._subscribers.pattern
+        if pattern is None:
+            raise ConfigurationError("subscribe() a store to this Redis connection first")
         self._bind()
         if self._listener is None or self._listener.done():
-            self._listener = asyncio.ensure_future(self._listen(pattern, on_message, on_subscribed))
+            self._listener = asyncio.ensure_future(self._listen(pattern))
         if self._subscribed.is_set():
             return True
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._subscribed.wait(), wait)
         return self._subscribed.is_set()
 
-    async def _listen(
-        self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed
-    ) -> None:
+    async def _listen(self, pattern: str) -> None:
         delay = 0.05
         while True:
             pubsub = self._client.pubsub()
@@ -200,7 +268,7 @@ class AsyncRedisConnection:
                     message = await pubsub.get_message(timeout=30.0)
                     if message is None:
                         continue
-                    if _dispatch(message, on_message, on_subscribed):
+                    if self._subscribers.dispatch(message):
                         delay = 0.05
                         self._subscribed.set()
             except asyncio.CancelledError:
@@ -208,7 +276,7 @@ class AsyncRedisConnection:
             except Exception as exc:
                 logger.warning(
                     "callback subscription to %s lost (%s); reconnecting",
-                    _redact(self._url),
+                    self._where,
                     type(exc).__name__,
                 )
             finally:
@@ -252,6 +320,7 @@ class SyncRedisConnection:
     ) -> None:
         redis = _import_redis()
         self._url = url or DEFAULT_URL
+        self._where = _describe(url, client)
         self._owns_client = client is None
         if client is None:
             pool = redis.BlockingConnectionPool.from_url(
@@ -265,13 +334,13 @@ class SyncRedisConnection:
         self._subscribed = threading.Event()
         self._stop = threading.Event()
         self._start_lock = threading.Lock()
-        self._pattern = ""
+        self._subscribers = _Subscribers()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({_redact(self._url)!r})"
+        return f"{type(self).__name__}({self._where!r})"
 
     def _fail(self, exc: BaseException) -> CallbackStoreError:
-        return CallbackStoreError(f"Redis at {_redact(self._url)}: {type(exc).__name__}: {exc}")
+        return CallbackStoreError(f"Redis at {self._where}: {type(exc).__name__}: {exc}")
 
     def get(self, key: str) -> bytes | None:
         try:
@@ -299,28 +368,33 @@ class SyncRedisConnection:
         except self._errors as exc:
             raise self._fail(exc) from exc
 
-    def listen(
-        self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed, wait: float
-    ) -> bool:
-        """Start the subscription (once) and wait up to ``wait`` s for it; True if subscribed.
+    def subscribe(self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed) -> None:
+        """Route this connection's pub/sub to a store (before its first :meth:`listen`).
 
         ``on_subscribed`` runs after every (re)subscription, ``on_message`` with the channel of
-        every message. Both are called from a background thread and must not block.
+        every message, both from a background thread; both must not block. Every store on one
+        connection uses one pattern.
         """
+        self._subscribers.add(pattern, on_message, on_subscribed)
+
+    def listen(self, wait: float) -> bool:
+        """Start the subscription (once) and wait up to ``wait`` s for it; True if subscribed."""
+        pattern = self._subscribers.pattern
+        if pattern is None:
+            raise ConfigurationError("subscribe() a store to this Redis connection first")
         with self._start_lock:
-            self._pattern = pattern
             if self._listener is None or not self._listener.is_alive():
                 self._stop.clear()
                 self._listener = threading.Thread(
                     target=self._listen,
-                    args=(pattern, on_message, on_subscribed),
+                    args=(pattern,),
                     name="oneall-push-redis-callbacks",
                     daemon=True,
                 )
                 self._listener.start()
         return self._subscribed.wait(wait) if wait > 0 else self._subscribed.is_set()
 
-    def _listen(self, pattern: str, on_message: OnMessage, on_subscribed: OnSubscribed) -> None:
+    def _listen(self, pattern: str) -> None:
         delay = 0.05
         while not self._stop.is_set():
             pubsub = self._client.pubsub()
@@ -330,7 +404,7 @@ class SyncRedisConnection:
                     message = pubsub.get_message(timeout=0.5)
                     if message is None:
                         continue
-                    if _dispatch(message, on_message, on_subscribed):
+                    if self._subscribers.dispatch(message):
                         delay = 0.05
                         self._subscribed.set()
             except Exception as exc:
@@ -338,7 +412,7 @@ class SyncRedisConnection:
                     break
                 logger.warning(
                     "callback subscription to %s lost (%s); reconnecting",
-                    _redact(self._url),
+                    self._where,
                     type(exc).__name__,
                 )
             finally:
@@ -350,11 +424,12 @@ class SyncRedisConnection:
 
     def close(self) -> None:
         self._stop.set()
+        pattern = self._subscribers.pattern
         if self._listener is not None:
-            if self._listener.is_alive() and self._pattern.endswith("*"):
+            if self._listener.is_alive() and pattern is not None and pattern.endswith("*"):
                 # Wake the listener now rather than at its next poll (job ids have no "!").
                 with contextlib.suppress(Exception):
-                    self._client.publish(self._pattern[:-1] + "!close", b"")
+                    self._client.publish(pattern[:-1] + "!close", b"")
             self._listener.join(timeout=5.0)
             self._listener = None
         if self._owns_client:

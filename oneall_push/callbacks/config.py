@@ -38,3 +38,8 @@ class CallbackConfig:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(f"public_url must be an absolute http(s) URL, got {value!r}")
+        if parts.query or parts.fragment or value.endswith(("?", "#")):
+            # Each job's URL is <public_url>/<job_id>?exp=...&sig=...
+            raise ConfigurationError(
+                f"public_url must not carry a query or fragment, got {value!r}"
+            )

@@ -6,6 +6,7 @@ same envelope code as API responses (:mod:`oneall_push._envelope`).
 
 from __future__ import annotations
 
+import http
 import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 import attrs
 
 from .._envelope import decode_json, parse_envelope, structure_result
-from ..endpoints import ENDPOINTS
+from ..endpoints import by_id
 from ..errors import JobFailedError, MalformedCallbackError, ResponseDecodeError
 from ..models.results import Result, VideoResult
 
@@ -29,15 +30,14 @@ __all__ = [
 
 R = TypeVar("R", bound=Result)
 
-_BY_ID = {e.id: e for e in ENDPOINTS}
-
 
 def callback_result_type(endpoint_id: str) -> type[Result]:
     """The result class of an asynchronous endpoint's callback (``VideoResult`` by default)."""
-    endpoint = _BY_ID.get(endpoint_id)
-    if endpoint is not None and endpoint.callback_result is not None:
-        return endpoint.callback_result
-    return VideoResult
+    try:
+        result = by_id(endpoint_id).callback_result
+    except KeyError:
+        return VideoResult
+    return result if result is not None else VideoResult
 
 
 _KEY_FIELDS: dict[type[Result], str | None] = {}
@@ -94,6 +94,23 @@ class CallbackOutcome:
         )
 
 
+# OneAll's callbacks nest five deep. A document near json's recursion limit could be decoded
+# here yet fail to encode or decode at a deeper stack (the store, the waiter), and the first
+# stored callback wins: such a body must be refused, not stored.
+_MAX_DEPTH = 32
+
+
+def _too_deep(document: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > _MAX_DEPTH:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
 def parse_callback_body(
     body: bytes, *, endpoint_id: str | None, received: float = 0.0
 ) -> CallbackOutcome:
@@ -107,11 +124,11 @@ def parse_callback_body(
     """
     try:
         document = decode_json(body, status=200, endpoint=endpoint_id)
+        if isinstance(document, (dict, list)) and _too_deep(document):
+            raise MalformedCallbackError(f"callback body nested over {_MAX_DEPTH} levels deep")
         envelope, data = parse_envelope(document, status=200, endpoint=endpoint_id)
     except ResponseDecodeError as exc:
         raise MalformedCallbackError(str(exc)) from None
-    if not isinstance(document, Mapping):
-        raise MalformedCallbackError("callback body is not a JSON object")
     status = envelope.status
     ok = status.flag != "error" and status.code < 400
     if ok:
@@ -164,14 +181,4 @@ class CallbackResponse:
 
     @classmethod
     def of(cls, status: int, message: str) -> CallbackResponse:
-        reasons = {
-            200: "OK",
-            400: "Bad Request",
-            403: "Forbidden",
-            404: "Not Found",
-            405: "Method Not Allowed",
-            411: "Length Required",
-            413: "Content Too Large",
-            503: "Service Unavailable",
-        }
-        return cls(status, _body(status, message), reasons.get(status, "Error"))
+        return cls(status, _body(status, message), http.HTTPStatus(status).phrase)

@@ -7,15 +7,13 @@ from typing import Any
 
 import attrs
 
+from .signing import redact_signature
+
 __all__ = ["JobRecord"]
 
 
 def _redact_url(url: str | None) -> str:
-    """Hide the signature of a callback URL in reprs."""
-    if url is None:
-        return "None"
-    head, sep, _ = url.partition("?")
-    return repr(f"{head}{sep}<redacted>" if sep else head)
+    return "None" if url is None else repr(redact_signature(url))
 
 
 @attrs.frozen(kw_only=True)

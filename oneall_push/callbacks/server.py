@@ -16,6 +16,7 @@ import http.server
 import logging
 import re
 import socket
+import sys
 import threading
 from typing import Any
 
@@ -73,8 +74,12 @@ class AsyncCallbackServer:
             root = make_callback_app(self.handler)
         runner = web.AppRunner(root, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
-        await site.start()
+        try:
+            site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+            await site.start()
+        except BaseException:  # the port is taken, say: leave nothing behind
+            await runner.cleanup()
+            raise
         if self.port == 0:
             for address in runner.addresses:
                 self.port = int(address[1])
@@ -113,6 +118,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
     wbufsize = 16 * 1024
     disable_nagle_algorithm = True
     server: _HTTPServer
+    # Whether the current request got its (final) answer, so a failure answers 500 at most once.
+    _answered = False
 
     def setup(self) -> None:
         super().setup()
@@ -133,7 +140,23 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         finally:
             self.server.untrack(self.connection)
 
+    def handle_one_request(self) -> None:
+        self._answered = False
+        try:
+            super().handle_one_request()
+        except OSError:  # the client went away, or a read or write timed out
+            raise
+        except Exception as exc:
+            # Not the client's doing: say so, without the request line (it carries the signature).
+            logger.error("callback receiver failed: %s", type(exc).__name__)
+            self.close_connection = True
+            if not self._answered:
+                with contextlib.suppress(OSError):
+                    self._answer(CallbackResponse.of(500, "internal error"), close=True)
+                    self.wfile.flush()
+
     def _answer(self, answer: CallbackResponse, *, close: bool = False) -> None:
+        self._answered = True
         if close:
             self.close_connection = True
         self.send_response(answer.status, answer.reason)
@@ -285,8 +308,12 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that went away mid-answer; the default prints a traceback to stderr.
-        logger.debug("callback connection from %s failed", client_address[0])
+        # Called from an ``except`` block. The default prints a traceback to stderr.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, OSError):  # a client that went away mid-answer
+            logger.debug("callback connection from %s failed", client_address[0])
+        else:
+            logger.error("callback connection failed: %s", type(exc).__name__)
 
 
 class SyncCallbackServer:
@@ -294,8 +321,12 @@ class SyncCallbackServer:
 
     Accepts ``Content-Length`` and chunked bodies. ``idle_timeout`` bounds every read and
     write on a connection (an idle keep-alive connection is closed after it). ``close()``
-    admits no more callbacks, lets those being stored finish, and shuts every connection.
+    admits no more callbacks, waits up to ``CLOSE_GRACE`` seconds for those being stored, and
+    shuts every connection; a store call still running then is not interrupted (see
+    ``docs/callbacks.md``).
     """
+
+    CLOSE_GRACE = 5.0
 
     def __init__(
         self,
@@ -344,7 +375,7 @@ class SyncCallbackServer:
     def close(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            server.refuse_all(grace=5.0)
+            server.refuse_all(grace=self.CLOSE_GRACE)
             server.shutdown()
             server.server_close()
         if self._thread is not None:
@@ -355,5 +386,4 @@ class SyncCallbackServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
+        self.close()

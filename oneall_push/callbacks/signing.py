@@ -17,9 +17,9 @@ import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote
 
-from ..errors import CallbackVerificationError, ConfigurationError
+from ..errors import CallbackVerificationError
 from .config import CallbackConfig
 
 __all__ = [
@@ -37,7 +37,10 @@ JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _SIG = re.compile(r"[0-9a-f]{64}")
 # ASCII digits only (str.isdigit() accepts "²", which int() refuses), canonical, bounded.
 _EXP = re.compile(r"[1-9][0-9]{0,11}")
-_SIG_PARAM = re.compile(r"(?i)(\bsig=)[^&\s\"']*")
+# ``sig=`` and any parameter whose name ends like a credential (``token=``, ``api_key=``, ...).
+_SECRET_PARAM = re.compile(
+    r"(?i)(?<![\w.-])([\w.-]*?(?:sig|signature|token|secret|password|passwd|key)=)[^&\s\"']*"
+)
 
 
 def new_job_id() -> str:
@@ -55,9 +58,6 @@ def callback_url(config: CallbackConfig, job_id: str, *, now: float | None = Non
     """The signed URL OneAll will POST the result of job ``job_id`` to."""
     if not JOB_ID_PATTERN.fullmatch(job_id):
         raise ValueError("job ids are 8-64 characters of [A-Za-z0-9_-]")
-    parts = urlsplit(config.public_url)
-    if parts.query or parts.fragment:
-        raise ConfigurationError("CallbackConfig.public_url must not carry a query or fragment")
     exp = int((time.time() if now is None else now) + config.ttl)
     base = config.public_url.rstrip("/")
     return f"{base}/{quote(job_id)}?exp={exp}&sig={sign(config.secret[0], job_id, exp)}"
@@ -74,8 +74,12 @@ def job_id_from_path(path: str) -> str | None:
 
 
 def redact_signature(text: str) -> str:
-    """``...?exp=1&sig=ab12`` -> ``...?exp=1&sig=<redacted>``, for logs."""
-    return _SIG_PARAM.sub(r"\1<redacted>", text)
+    """``...?exp=1&sig=ab12`` -> ``...?exp=1&sig=<redacted>``, for logs and reprs.
+
+    Values of other credential-like parameters (``token=``, ``api_key=``, ``password=``, ...)
+    are redacted too: a caller-given callback URL may carry its own.
+    """
+    return _SECRET_PARAM.sub(r"\1<redacted>", text)
 
 
 def _single(query: Mapping[str, Any], key: str) -> str | None:

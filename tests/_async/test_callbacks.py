@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -20,6 +21,7 @@ from oneall_push import AsyncJob, AsyncMockTransport, AsyncOneAll
 from oneall_push._backends import AsyncBackend
 from oneall_push._transport import Request, Response
 from oneall_push.callbacks import signing
+from oneall_push.callbacks._memory import Wakeable
 from oneall_push.callbacks._redis_io import AsyncRedisConnection
 from oneall_push.callbacks.config import CallbackConfig
 from oneall_push.callbacks.outcome import CallbackOutcome
@@ -27,23 +29,28 @@ from oneall_push.callbacks.records import JobRecord
 from oneall_push.errors import (
     CallbackStoreError,
     CallbackVerificationError,
+    ConfigurationError,
     ConnectError,
     JobFailedError,
     JobNotFoundError,
     JobTimeoutError,
     OutcomeUnknownError,
+    RequestValidationError,
     UnmanagedJobError,
 )
 from oneall_push.models.results import VideoResult
 from tests.callback_helpers import (
     CALLBACK_FAILURE,
     QUEUED,
+    AsyncCallbackHandler,
     AsyncCallbackServer,
     AsyncCallbackStore,
     AsyncMemoryStore,
     AsyncPoster,
+    AsyncRedisClient,
     AsyncRedisStore,
     callback_body,
+    count_reads,
     record_notifications,
     redis_server,
 )
@@ -316,11 +323,24 @@ async def test_unknown_job_is_404(
     assert status == 404
 
 
+def _deep_callback(depth: int) -> bytes:
+    """A valid success callback whose data carries a list nested ``depth`` deep."""
+    body = callback_body("deep")
+    return body[:-4] + b', "extra": ' + b"[" * depth + b"]" * depth + body[-4:]
+
+
+_OVERFLOWING_CODE = b'{"response": {"request": {"status": {"flag": "success", "code": 1e999}}}}'
+
+
 @pytest.mark.parametrize(
     "body",
     [
         b"",
         b"not json",
+        b"[" * 40000,
+        _deep_callback(900),
+        _OVERFLOWING_CODE,
+        _OVERFLOWING_CODE.replace(b"1e999", b"9" * 5000),
         b'{"response": {"request": ',
         b"[1, 2, 3]",
         b'{"response": {}}',
@@ -346,6 +366,10 @@ async def test_unknown_job_is_404(
     ids=[
         "empty",
         "not-json",
+        "nested-40000",
+        "nested-900",
+        "code-1e999",
+        "code-5000-digits",
         "truncated",
         "array",
         "no-request",
@@ -613,13 +637,16 @@ async def test_redis_waiter_rereads_after_reconnect(redis_url: str) -> None:
         results.append(await store.wait(job_id, 20))
 
     async def trigger() -> None:
-        await AsyncBackend().sleep(0.3)  # the waiter has subscribed, read nothing, and sleeps
+        # The waiter is registered and has read nothing: only a wake-up can find the result.
+        while not (len(notifications) and reads[job_id]):
+            await AsyncBackend().sleep(0.01)
         lose_notification_then_reconnect()
 
     notifications = record_notifications(store)
     try:
         assert await store.wait(job_id, 0.05) is None  # the subscription is up
         notifications.clear()
+        reads = count_reads(store)
         async with AsyncBackend().task_pool(2) as pool:
             await pool.submit(waiter)
             await pool.submit(trigger)
@@ -691,17 +718,66 @@ async def test_forged_requests_do_not_flood_the_logs(
     assert levels.count(logging.WARNING) == 1
 
 
-async def test_redis_credentials_stay_out_of_reprs_and_errors() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://user:{password}@127.0.0.1:{port}/0",
+        "redis://127.0.0.1:{port}/0?password={password}",
+        "redis://127.0.0.1:{port}/0?db=0&username=admin{password}&password={password}",
+        "redis://127.0.0.1:{port}/0?pass%77ord={password}",
+        "redis://:{password}@127.0.0.1:{port}/0?password={password}#{password}",
+    ],
+    ids=["user-info", "query", "query-username", "quoted-key", "everywhere"],
+)
+async def test_redis_credentials_stay_out_of_reprs_errors_and_logs(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="oneall_push")
     password = "hunter2-redis-password"
-    store = AsyncRedisStore(f"redis://user:{password}@127.0.0.1:{_closed_port()}/0")
+    port = _closed_port()
+    store = AsyncRedisStore(url.format(password=password, port=port))
+    config = CallbackConfig(public_url="http://127.0.0.1/cb", secret=SECRET)
+    handler = AsyncCallbackHandler(config, store)
+    job_id = uuid.uuid4().hex
+    query = signing.callback_url(config, job_id).partition("?")[2]
     try:
-        assert password not in repr(store)
         with pytest.raises(CallbackStoreError) as caught:
-            await store.get(uuid.uuid4().hex)
-        assert password not in str(caught.value)
-        assert password not in repr(caught.value)
+            await store.get(job_id)
+        # The receiver logs the store outage at ERROR.
+        assert (await handler.handle(job_id, query, callback_body())).status == 503
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert errors and "not stored" in errors[-1].getMessage()
+        texts = [
+            repr(store),
+            repr(store._conn),
+            repr(handler),
+            str(caught.value),
+            repr(caught.value),
+            *(r.getMessage() for r in caplog.records),
+        ]
+        assert f"127.0.0.1:{port}" in str(caught.value)  # still says which server
+        for text in texts:
+            assert password not in text
     finally:
         await store.close()
+
+
+async def test_a_given_redis_client_is_described_as_itself() -> None:
+    port = _closed_port()
+    password = "hunter2-redis-password"
+    client = AsyncRedisClient(host="127.0.0.1", port=port, db=3, password=password)
+    store = AsyncRedisStore(connection=AsyncRedisConnection(client=client))
+    try:
+        with pytest.raises(CallbackStoreError) as caught:
+            await store.get(uuid.uuid4().hex)
+        # The client's server, not the default URL the store would have used.
+        assert f"redis://127.0.0.1:{port}/3 (the caller's client)" in str(caught.value)
+        assert f"127.0.0.1:{port}/3" in repr(store)
+        assert "6379" not in str(caught.value) + repr(store)
+        assert password not in str(caught.value) + repr(store)
+    finally:
+        await store.close()
+        await client.shut()
 
 
 def _closed_port() -> int:
@@ -745,3 +821,129 @@ async def test_many_concurrent_waits_share_the_store_connections(
             await pool.submit(wait_one, job_id)
     assert got == {job_id: str(n) for n, job_id in enumerate(job_ids)}
     assert not [r for r in caplog.records if "unreachable" in r.getMessage()]
+
+
+class _UnreachableStore(AsyncCallbackStore):
+    """A store whose every call fails (Redis down), and which remembers being called."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def _fail(self, name: str) -> CallbackStoreError:
+        self.calls.append(name)
+        return CallbackStoreError("store unreachable")
+
+    async def register(self, record: JobRecord, *, ttl: float) -> None:
+        raise self._fail("register")
+
+    async def lookup(self, job_id: str) -> JobRecord | None:
+        raise self._fail("lookup")
+
+    async def discard(self, job_id: str) -> None:
+        raise self._fail("discard")
+
+    async def put(self, job_id: str, outcome: CallbackOutcome, *, ttl: float) -> bool:
+        raise self._fail("put")
+
+    async def get(self, job_id: str) -> CallbackOutcome | None:
+        raise self._fail("get")
+
+    async def _watch(self, job_id: str, signal: Wakeable, wait: float) -> None:
+        raise self._fail("_watch")
+
+    def _unwatch(self, job_id: str, signal: Wakeable) -> None:
+        self.calls.append("_unwatch")
+
+
+@pytest.mark.parametrize(
+    ("identity_token", "kwargs", "field"),
+    [
+        ("tok", {"extra_fields": {"video_url": "https://e.com/v.mp4"}}, "extra_fields.video_url"),
+        ("tok", {"extra_fields": {"": 1}}, "extra_fields"),
+        ("tok", {"extra_fields": {"when": object()}}, "extra_fields.when"),
+        ("", {}, "identity_token"),
+        ("tok", {"timeout": -1}, "timeout.connect"),
+    ],
+    ids=["documented-key", "empty-key", "not-json", "empty-token", "negative-timeout"],
+)
+async def test_bad_input_is_refused_before_the_job_is_stored(
+    identity_token: str, kwargs: dict[str, Any], field: str
+) -> None:
+    store = _UnreachableStore()
+    transport = AsyncMockTransport(queued_answer)
+    async with AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        callbacks=CallbackConfig(public_url="https://app.example/cb", secret=SECRET),
+        callback_store=store,
+        transport=transport,
+    ) as client:
+        with pytest.raises(RequestValidationError) as caught:
+            await client.twitter.upload_video(identity_token, video_url=VIDEO_URL, **kwargs)
+        assert caught.value.field == field
+        assert store.calls == []  # no record written for a request never sent
+        assert transport.requests == []
+        # A good request reaches the store (and fails there, as it should with Redis down).
+        with pytest.raises(CallbackStoreError):
+            await client.twitter.upload_video("tok", video_url=VIDEO_URL)
+        assert store.calls == ["register"]
+        assert transport.requests == []
+
+
+@pytest.mark.parametrize("timeout", [None, -1, "5", float("nan"), float("inf"), True])
+async def test_wait_refuses_a_bad_timeout_before_waiting(
+    client: AsyncOneAll, store: AsyncCallbackStore, timeout: Any
+) -> None:
+    job = await client.twitter.upload_video("tok-t", video_url=VIDEO_URL)
+    with pytest.raises(RequestValidationError) as caught:
+        await job.wait(timeout=timeout)
+    assert caught.value.field == "timeout"
+    assert "non-negative number of seconds" in caught.value.rule
+    with pytest.raises(RequestValidationError, match="timeout"):
+        await store.wait(job.id, timeout)
+    # 0 reads once without waiting.
+    with pytest.raises(JobTimeoutError):
+        await job.wait(timeout=0)
+
+
+def test_public_url_with_a_query_or_fragment_is_refused() -> None:
+    for url in ["https://app.example/cb?x=1", "https://app.example/cb#top", "https://a.example/?"]:
+        with pytest.raises(ConfigurationError, match="query or fragment"):
+            CallbackConfig(public_url=url, secret=SECRET)
+
+
+async def test_stores_sharing_a_connection_share_its_prefix(redis_url: str) -> None:
+    connection = AsyncRedisConnection(redis_url)
+    prefix = f"shared-{uuid.uuid4().hex[:8]}:"
+    first = AsyncRedisStore(connection=connection, prefix=prefix)
+    with pytest.raises(ConfigurationError, match="one per key prefix"):
+        AsyncRedisStore(connection=connection, prefix="other:")
+    second = AsyncRedisStore(connection=connection, prefix=prefix)
+    second.poll_interval = 3600.0  # only the notification can wake its waiter
+    notifications = record_notifications(second)
+    job_id = uuid.uuid4().hex
+    outcome = CallbackOutcome(ok=True, status=200, info="shared", document={})
+    results: list[CallbackOutcome | None] = []
+    try:
+        assert await first.wait(uuid.uuid4().hex, 0.05) is None  # the subscription is up
+        reads = count_reads(second)
+
+        async def waiter() -> None:
+            results.append(await second.wait(job_id, 20))
+
+        async def deliver() -> None:
+            while not (len(notifications) and reads[job_id]):
+                await AsyncBackend().sleep(0.01)
+            notifications.clear()
+            assert await first.put(job_id, outcome, ttl=60)
+
+        async with AsyncBackend().task_pool(2) as pool:
+            await pool.submit(waiter)
+            await pool.submit(deliver)
+        assert results == [outcome]
+        # Stored through the first store, announced to the second store's waiter.
+        assert notifications.reached[job_id] >= 1
+    finally:
+        await connection.close()

@@ -350,6 +350,20 @@ async def test_error_flag_with_http_200_is_an_error(make_client: ClientFactory) 
         (b"<html>oops</html>", "not JSON"),
         (b'{"response": {"request": {"status"', "truncated JSON"),
         (b'{"unexpected": true}', "not a OneAll envelope"),
+        (b"[" * 40000, "nested too deeply"),
+        (b"1" * 5000, "number too long"),
+        (b'{"response": {"request": {"status": {"flag": "ok", "code": 1e999}}}}', "envelope"),
+        (b'{"response": {"request": {"status": {"code": NaN}}}}', "not a OneAll envelope"),
+    ],
+    ids=[
+        "empty",
+        "html",
+        "truncated",
+        "not-envelope",
+        "nested-40000",
+        "5000-digits",
+        "code-1e999",
+        "code-nan",
     ],
 )
 async def test_bad_bodies_give_a_clear_error(
