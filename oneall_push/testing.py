@@ -7,7 +7,8 @@ available in every test without imports:
     A :class:`~oneall_push.sandbox.Sandbox` served on a free 127.0.0.1 port by a background
     thread: ``base_url``, ``client_kwargs()``, ``token("twitter")``, ``records()``,
     ``requests()``, ``callbacks()``, ``sink_url()``, ``wait_for_sink(n)``,
-    ``wait_for_callbacks(n)``, ``add_fault("status=503")``, ``clear_faults()``,
+    ``wait_for_callbacks(n)``, ``wait_for_idle()``, ``hold_callbacks()`` /
+    ``release_callbacks()``, ``add_fault("status=503")``, ``clear_faults()``,
     ``add_identity("twitter")``, ``reset()``; X media upload at ``x_media_url`` (state in
     ``x_media``).
 ``oneall_sandbox_fresh`` (function)
@@ -46,7 +47,7 @@ __all__ = [
 def _client_kwargs(sandbox: Sandbox) -> dict[str, Any]:
     from . import RetryPolicy
 
-    # Quick retries: the sandbox's injected 429/503 carry short Retry-After values.
+    # Quick retries: injected 429/503 carry short Retry-After values, or none (then backoff).
     return {
         **sandbox.client_kwargs(),
         "retry": RetryPolicy(backoff_initial=0.01, backoff_max=0.05, max_retry_after=5.0),

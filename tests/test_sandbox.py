@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import urllib.error
 import urllib.request
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from oneall_push import OneAll, RetryPolicy
+from oneall_push._envelope import encode_push_body
 from oneall_push.endpoints import ENDPOINTS, by_id
 from oneall_push.sandbox import FaultRule, Sandbox, SandboxConfig, SandboxThread, identity_token
 from tests.samples import PICTURE, VIDEO
@@ -47,10 +49,7 @@ def http(
 def push(sandbox: Sandbox, endpoint_id: str, node: Any, **params: str) -> tuple[int, Any]:
     endpoint = by_id(endpoint_id)
     path = endpoint.render_path({"identity_token": sandbox.token(endpoint.provider), **params})
-    inner: Any = node
-    for key in reversed(endpoint.root):
-        inner = {key: inner}
-    status, _, document = http(sandbox, "POST", path, {"request": {"push": inner}})
+    status, _, document = http(sandbox, "POST", path, raw=encode_push_body(endpoint.root, node))
     return status, document
 
 
@@ -206,16 +205,23 @@ def test_unknown_resources_are_404_in_the_envelope(sandbox: Sandbox) -> None:
     assert document["response"]["request"]["status"]["code"] == 404
 
 
-def test_429_carries_retry_after(sandbox: Sandbox) -> None:
-    sandbox.add_fault(status=429, retry_after=7)
-    status, headers, _ = http(
-        sandbox,
-        "POST",
-        by_id("twitter.publish_tweet").render_path({"identity_token": "t"}),
-        {},
-    )
+def test_retry_after_is_sent_only_when_the_rule_sets_it(sandbox: Sandbox) -> None:
+    # OneAll documents no rate-limit headers, so a bare 429 carries none.
+    path = by_id("twitter.publish_tweet").render_path({"identity_token": "t"})
+    sandbox.add_fault(status=429, times=1)
+    status, headers, _ = http(sandbox, "POST", path, {})
     assert status == 429
-    assert headers["Retry-After"] == "7"
+    assert "Retry-After" not in headers
+    sandbox.add_fault(status=429, retry_after=7, times=1)
+    assert http(sandbox, "POST", path, {})[1]["Retry-After"] == "7"
+    sandbox.add_fault(status=503, retry_after=0.25, times=1)
+    assert http(sandbox, "POST", path, {})[1]["Retry-After"] == "0.25"
+
+
+def test_a_push_path_with_another_method_is_405_in_the_envelope(sandbox: Sandbox) -> None:
+    status, _, document = http(sandbox, "GET", _tweet_path(sandbox))
+    assert status == 405
+    assert document["response"]["request"]["status"]["code"] == 405
 
 
 def test_the_inspection_api(sandbox: Sandbox) -> None:
@@ -307,10 +313,30 @@ def test_callback_fault_never(sandbox: Sandbox, client: OneAll) -> None:
 
 def test_callback_fault_reorder(sandbox: Sandbox, client: OneAll) -> None:
     sandbox.add_fault("callback=reorder")
+    # Both uploads are accepted before either callback is due: the first waits for its partner.
+    sandbox.hold_callbacks()
     _upload(client, sandbox, "first")
     _upload(client, sandbox, "second")
+    sandbox.release_callbacks()
     deliveries = sandbox.wait_for_sink(2)
     assert [d["path"] for d in deliveries] == ["/_sandbox/sink/second", "/_sandbox/sink/first"]
+    by_order = sorted(sandbox.wait_for_callbacks(2), key=lambda c: c["delivery_seq"])
+    assert [c["record"] for c in by_order] == [2, 1]
+
+
+def test_held_callbacks_wait_for_release(sandbox: Sandbox, client: OneAll) -> None:
+    sandbox.hold_callbacks()
+    _upload(client, sandbox, "held")
+    with pytest.raises(TimeoutError):
+        sandbox.wait_for_idle(timeout=0.2)  # bounded: held uploads never settle by themselves
+    assert [r["status"] for r in sandbox.records()] == ["queued"]
+    assert sandbox.summary()["pending_uploads"] == 1
+    assert sandbox.callbacks() == [] and sandbox.sink() == []
+    assert http(sandbox, "GET", "/_sandbox")[2]["callbacks_held"] is True
+    assert http(sandbox, "POST", "/_sandbox/callbacks/release", {})[0] == 200
+    sandbox.wait_for_idle()
+    assert [r["status"] for r in sandbox.records()] == ["completed"]
+    assert [d["path"] for d in sandbox.sink()] == ["/_sandbox/sink/held"]
 
 
 def test_callback_fault_delay_only_touches_uploads(sandbox: Sandbox, client: OneAll) -> None:
@@ -324,11 +350,14 @@ def test_callback_fault_delay_only_touches_uploads(sandbox: Sandbox, client: One
 
 
 def test_a_reset_drops_pending_callbacks(sandbox: Sandbox, client: OneAll) -> None:
-    sandbox.add_fault("callback=delay,callback_delay=0.3")
+    sandbox.hold_callbacks()  # the upload is certainly still pending when the reset comes
     _upload(client, sandbox, "stale")
-    sandbox.reset()
+    sandbox.reset()  # also releases the held upload, which must notice the reset and stop
     client.twitter.publish_tweet(sandbox.token("twitter"), message="after reset")
+    sandbox.wait_for_idle()  # the stale upload has run to its end
     assert [r["endpoint"] for r in sandbox.records()] == ["twitter.publish_tweet"]
+    assert sandbox.callbacks() == []
+    assert sandbox.sink() == []
 
 
 @pytest.mark.parametrize(
@@ -342,6 +371,18 @@ def test_a_reset_drops_pending_callbacks(sandbox: Sandbox, client: OneAll) -> No
         ("status", "expected key=value"),
         ("colour=red,status=500", "unknown fault key"),
         ("status=500,p=2", "between 0 and 1"),
+        ("status=503,times=1.7", "times must be an integer"),
+        ("status=503,times=0", "times must be at least 1"),
+        ("status=503.5", "status must be an integer"),
+        ("latency=nan", "latency must be a finite number"),
+        ("latency=inf", "latency must be a finite number"),
+        ("latency=-1", "latency must be between 0 and 3600"),
+        ("latency=86400", "latency must be between 0 and 3600"),
+        ("status=429,retry_after=nan", "retry_after must be a finite number"),
+        ("status=429,retry_after=Infinity", "retry_after must be a finite number"),
+        ("callback=delay,callback_delay=inf", "callback_delay must be a finite number"),
+        ("status=500,p=nan", "probability must be a finite number"),
+        ("status=503,code=500", "status given twice with different values"),
     ],
 )
 def test_bad_fault_specs_are_explained(spec: str, message: str) -> None:
@@ -352,6 +393,67 @@ def test_bad_fault_specs_are_explained(spec: str, message: str) -> None:
 def test_fault_specs_round_trip() -> None:
     rule = FaultRule.parse("endpoint=twitter.publish_tweet,status=429,retry_after=2,p=0.25")
     assert FaultRule.parse(rule.spec()) == rule
+    precise = FaultRule.parse("latency=0.123456789")
+    assert FaultRule.parse(precise.spec()) == precise
+
+
+def test_a_spec_and_keys_are_merged(sandbox: Sandbox) -> None:
+    body = {"spec": "status=503", "times": 1, "endpoint": "twitter.publish_tweet"}
+    status, _, rule = http(sandbox, "POST", "/_sandbox/faults", body)
+    assert status == 201, rule
+    assert (rule["status"], rule["times"], rule["endpoint"]) == (503, 1, "twitter.publish_tweet")
+    sandbox.add_fault("status=502", times=1, endpoint="linkedin.publish_user_post")
+    assert push(sandbox, "pinterest.publish_board", {"name": "B"})[0] == 200
+    assert push(sandbox, "twitter.publish_tweet", {"message": "a"})[0] == 503
+    assert push(sandbox, "twitter.publish_tweet", {"message": "b"})[0] == 200
+    assert push(sandbox, "linkedin.publish_user_post", {"message": "c"})[0] == 502
+    assert push(sandbox, "linkedin.publish_user_post", {"message": "d"})[0] == 200
+    assert [f["fired"] for f in sandbox.faults()] == [1, 1]
+    # The same value twice is fine; two different values are not.
+    sandbox.add_fault("status=503,times=1", times="1")
+    status, _, answer = http(sandbox, "POST", "/_sandbox/faults", {"spec": "times=2", "times": 3})
+    assert status == 400
+    assert "times given twice" in answer["error"]
+    with pytest.raises(ValueError, match="status given twice"):
+        sandbox.add_fault("status=503", status=500)
+    with pytest.raises(ValueError, match="not both"):
+        sandbox.add_fault(FaultRule.parse("status=503"), times=1)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"latency": "nan"},
+        {"spec": "latency=inf"},
+        {"status": 503, "retry_after": "NaN"},
+        {"callback": "delay", "callback_delay": "-Infinity"},
+        {"status": 503, "probability": "nan"},
+        {"status": 503, "times": 1.7},
+        {"status": 503, "times": True},
+    ],
+)
+def test_the_fault_api_refuses_what_would_hang_or_truncate(
+    sandbox: Sandbox, body: dict[str, Any]
+) -> None:
+    status, _, answer = http(sandbox, "POST", "/_sandbox/faults", body)
+    assert status == 400
+    assert "must be" in answer["error"]
+    assert sandbox.faults() == []
+    with pytest.raises(ValueError, match="must be"):
+        sandbox.add_fault(**body)
+
+
+def test_a_rule_cannot_hold_a_non_finite_number() -> None:
+    infinite: dict[str, Any] = {"status": 503}
+    for field in ("latency", "retry_after", "callback_delay"):
+        with pytest.raises(ValueError, match="finite"):
+            FaultRule(**{**infinite, field: math.inf})
+    with pytest.raises(ValueError, match="finite"):
+        FaultRule(status=503, probability=math.nan)
+    with pytest.raises(ValueError, match="callback_delay"):
+        SandboxConfig(callback_delay=math.nan)
+    with pytest.raises(ValueError, match="reorder_window"):
+        SandboxConfig(reorder_window=0)
 
 
 def test_startup_faults_come_back_after_reset() -> None:
@@ -476,20 +578,22 @@ def test_a_callback_fault_is_not_used_up_by_a_rejected_upload(
     assert [c["mode"] for c in sandbox.wait_for_callbacks(2)] == ["never", "normal"]
 
 
-@pytest.mark.parametrize(
-    "endpoint_id",
-    ["facebook.publish_user_post", "facebook.upload_user_picture", "facebook.upload_user_video"],
-)
-def test_facebook_profile_endpoints_are_refused_with_403(
-    sandbox: Sandbox, endpoint_id: str
-) -> None:
+@pytest.mark.parametrize("endpoint_id", [e.id for e in ENDPOINTS if e.deprecated])
+def test_deprecated_rows_are_refused_with_403(sandbox: Sandbox, endpoint_id: str) -> None:
     node = {"message": "Hi"} if endpoint_id.endswith("post") else {"url": PICTURE}
     status, document = push(sandbox, endpoint_id, node)
     assert status == 403
-    assert info(document).startswith("This endpoint is deprecated. On August 1, 2018 Facebook")
-    assert "on pages" in info(document)
+    assert info(document) == f"This endpoint is deprecated. {by_id(endpoint_id).deprecated}"
     assert "result" not in document["response"]
     assert sandbox.records() == []
+
+
+def test_the_deprecated_rows_are_the_facebook_profile_ones() -> None:
+    assert {e.id for e in ENDPOINTS if e.deprecated} == {
+        "facebook.publish_user_post",
+        "facebook.upload_user_picture",
+        "facebook.upload_user_video",
+    }
 
 
 def test_a_duplicate_tweet_is_409(sandbox: Sandbox) -> None:
@@ -507,26 +611,48 @@ def test_a_duplicate_tweet_is_409(sandbox: Sandbox) -> None:
     assert len(sandbox.records(identity_token=first)) == 2
 
 
-def _ids_of_a_run(callback_delay: float, wait_before_tweet: bool) -> list[str]:
-    config = SandboxConfig(seed=11, callback_delay=callback_delay)
-    with (
-        SandboxThread(Sandbox(config)) as sandbox,
-        OneAll(**sandbox.client_kwargs(), retry=RetryPolicy.disabled()) as client,
-    ):
-        token = sandbox.token("twitter")
-        client.twitter.upload_video(token, video_url=VIDEO, callback_url=sandbox.sink_url("v"))
-        if wait_before_tweet:
-            sandbox.wait_for_callbacks(1)
-        tweet = client.twitter.publish_tweet(token, message="meanwhile")
-        [delivery] = sandbox.wait_for_sink(1)
-        video_id = delivery["body"]["response"]["result"]["data"]["video_id"]
-        return [video_id, str(tweet.post_id)]
+def _ids_of_a_run(sandbox: Sandbox, client: OneAll, *, callback_first: bool) -> list[str]:
+    sandbox.reset()
+    token = sandbox.token("twitter")
+    if not callback_first:
+        sandbox.hold_callbacks()
+    client.twitter.upload_video(token, video_url=VIDEO, callback_url=sandbox.sink_url("v"))
+    if callback_first:
+        sandbox.wait_for_callbacks(1)
+    tweet = client.twitter.publish_tweet(token, message="meanwhile")
+    upload = sandbox.records(endpoint="twitter.upload_video")[0]
+    assert upload["status"] == ("completed" if callback_first else "queued")
+    sandbox.release_callbacks()
+    [delivery] = sandbox.wait_for_sink(1)
+    video_id = delivery["body"]["response"]["result"]["data"]["video_id"]
+    return [video_id, str(tweet.post_id)]
 
 
-def test_ids_depend_on_the_seed_not_on_callback_timing() -> None:
-    # The first run completes the upload before the tweet, the second (most likely) after it;
-    # ids are drawn when a request is accepted, so both runs issue the same ones.
-    early = _ids_of_a_run(0.0, wait_before_tweet=True)
-    late = _ids_of_a_run(0.5, wait_before_tweet=False)
+def test_ids_depend_on_the_seed_not_on_callback_timing(sandbox: Sandbox, client: OneAll) -> None:
+    # The upload completes before the tweet in one run and after it in the other (held until
+    # the tweet is done); ids are drawn when a request is accepted, so both issue the same.
+    early = _ids_of_a_run(sandbox, client, callback_first=True)
+    late = _ids_of_a_run(sandbox, client, callback_first=False)
     assert early == late
     assert early[0] != early[1]
+
+
+def _tweet_ids(sandbox: Sandbox, client: OneAll, *, add_identity: bool) -> list[str]:
+    sandbox.reset()
+    token = sandbox.token("twitter")
+    ids = [str(client.twitter.publish_tweet(token, message="one").post_id)]
+    if add_identity:
+        sandbox.add_identity("twitter")
+    ids.append(str(client.twitter.publish_tweet(token, message="two").post_id))
+    return ids
+
+
+def test_adding_an_identity_does_not_shift_later_ids(sandbox: Sandbox, client: OneAll) -> None:
+    assert _tweet_ids(sandbox, client, add_identity=True) == _tweet_ids(
+        sandbox, client, add_identity=False
+    )
+    # Tokens drawn for added identities are seeded too.
+    sandbox.reset()
+    first = sandbox.add_identity("linkedin").token
+    sandbox.reset()
+    assert sandbox.add_identity("linkedin").token == first

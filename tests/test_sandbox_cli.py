@@ -21,6 +21,7 @@ import attrs
 import pytest
 
 from oneall_push import AsyncOneAll, OneAll
+from oneall_push._convert import _wire_name
 from oneall_push.cli import build_parser, main
 from oneall_push.cli._demo import run_demo
 from oneall_push.endpoints import ENDPOINTS, Endpoint, by_id
@@ -45,6 +46,9 @@ def test_the_demo_runs_green() -> None:
     code, out, _ = run_cli("demo", "--callback-delay", "0.01")
     assert code == 0, out
     assert "All 11 steps passed" in out
+    # The user guide gives the same count.
+    guide = (ROOT / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    assert re.findall(r"\((\d+) steps\)", guide) == ["11"]
     assert "callback received: video_id" in out
     assert re.search(r"^ 9\. ok    X: chunked media upload \(v2\)", out, re.MULTILINE), out
     assert "processing: pending -> in_progress 33% -> succeeded 100%" in out
@@ -200,16 +204,16 @@ def test_every_row_command_publishes(
 
     code, out, err = run_cli(*_row_argv(endpoint, token, values))
 
-    if endpoint.id.startswith("facebook.") and "_user_" in endpoint.id:
+    if endpoint.deprecated:
         assert code == 1
         assert err.startswith("PermissionDeniedError: HTTP 403")
-        assert "August 1, 2018" in err
+        assert endpoint.deprecated in err
         assert sandbox.records(endpoint=endpoint.id) == []
         return
     assert code == 0, err
     document = json.loads(out)
     [record] = sandbox.records(endpoint=endpoint.id)
-    wire = {a.name: a.metadata.get("wire", a.name) for a in attrs.fields(endpoint.request)}
+    wire = {a.name: _wire_name(a) for a in attrs.fields(endpoint.request)}
     assert record["payload"] == {wire[key]: value for key, value in values.items()}
     if endpoint.async_callback:
         assert document["job"]
@@ -238,10 +242,21 @@ def test_a_row_command_without_credentials_says_so(monkeypatch: pytest.MonkeyPat
     assert "ONEALL_PUBLIC_KEY" in err
 
 
-def test_bad_fault_specs_are_usage_errors() -> None:
-    code, _, err = run_cli("sandbox", "--fault", "status=418")
-    assert code == 2
-    assert "status must be one of" in err
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--fault", "status=418"), "status must be one of"),
+        (("--fault", "latency=nan"), "latency must be a finite number"),
+        (("--fault", "status=503,times=1.7"), "times must be an integer"),
+        (("--callback-delay", "nan"), "--callback-delay must be a finite number"),
+        (("--callback-delay", "-1"), "--callback-delay must be between 0 and 3600"),
+    ],
+)
+def test_bad_sandbox_options_are_usage_errors(argv: tuple[str, ...], message: str) -> None:
+    for command in ("sandbox", "demo"):
+        code, _, err = run_cli(command, *argv)
+        assert code == 2
+        assert message in err
 
 
 def test_the_plugin_fixtures_work(oneall_sandbox_fresh: Sandbox, oneall_client: OneAll) -> None:

@@ -19,6 +19,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TextIO
 
 from .. import AsyncOneAll, CallbackConfig, RetryPolicy, errors
+from .._async.stores import AsyncMemoryStore
+from ..callbacks.server import AsyncCallbackServer
 from ..sandbox import Sandbox, serve
 from ..sandbox.xmedia import XMediaSandbox
 from ..xmedia import AsyncXMedia, MediaEvent, ProcessingProgress, UploadProgress, XRetryPolicy
@@ -99,11 +101,6 @@ class _Report:
 @asynccontextmanager
 async def _callback_receiver(secret: str) -> AsyncIterator[tuple[CallbackConfig, Any]]:
     """A signed-callback receiver on a free loopback port, and a store shared with the client."""
-    try:
-        from .._async.stores import AsyncMemoryStore
-        from ..callbacks.server import AsyncCallbackServer
-    except ImportError as exc:  # pragma: no cover - only while the callbacks work is unfinished
-        raise RuntimeError(f"the callback receiver is not available: {exc}") from exc
     store = AsyncMemoryStore()
     receiver_config = CallbackConfig(public_url="http://127.0.0.1/", secret=secret)
     async with AsyncCallbackServer(receiver_config, store, host="127.0.0.1", port=0) as receiver:

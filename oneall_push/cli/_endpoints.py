@@ -45,7 +45,7 @@ def _kind(hint: object) -> str:
 def _add_endpoint(
     actions: argparse._SubParsersAction[argparse.ArgumentParser], endpoint: Endpoint
 ) -> None:
-    notes = [f"POST {endpoint.path} (payload {endpoint.doc_status})."]
+    notes = [f"{endpoint.method} {endpoint.path} (payload {endpoint.doc_status})."]
     if endpoint.deprecated:
         notes.append(f"Deprecated: {endpoint.deprecated}")
     if endpoint.async_callback:

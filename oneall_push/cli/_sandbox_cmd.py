@@ -8,6 +8,7 @@ import sys
 from typing import TextIO
 
 from ..sandbox import FaultRule, Sandbox, SandboxConfig, serve
+from ..sandbox._faults import seconds
 
 __all__ = ["add_parser", "run"]
 
@@ -49,7 +50,7 @@ def add_sandbox_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--callback-delay",
-        type=float,
+        type=_seconds,
         default=None,
         metavar="SECONDS",
         help="delay before an async upload's callback is posted",
@@ -66,6 +67,13 @@ def _fault(spec: str) -> FaultRule:
         return FaultRule.parse(spec)
     except (ValueError, KeyError) as exc:
         raise argparse.ArgumentTypeError(str(exc).strip("'\"")) from None
+
+
+def _seconds(value: str) -> float:
+    try:
+        return seconds("--callback-delay", value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def config_from(args: argparse.Namespace, *, callback_delay: float) -> SandboxConfig:

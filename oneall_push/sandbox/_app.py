@@ -5,13 +5,16 @@ Each Push request goes through these steps, in the order a real deployment would
 1. connection faults (rules with only ``latency`` / ``reset=before``): they can hit any request,
    authenticated or not, as a network or load balancer would;
 2. HTTP Basic credentials (401), so an unauthenticated request cannot use up a ``times=`` rule;
-3. request faults (injected status, with Retry-After for 429; ``reset=after`` is noted here);
+3. request faults (injected status, with Retry-After only when the rule sets ``retry_after``:
+   OneAll documents no rate-limit headers; ``reset=after`` is noted here);
 4. identity token of the right provider (404);
-5. endpoints the provider retired (403: Facebook profile publishing, gone since 2018-08-01);
+5. rows the table marks ``deprecated`` (Facebook profile publishing, gone since 2018-08-01): 403.
+   An emulation choice: OneAll's docs mark the endpoint deprecated but show no answer for it;
 6. the payload node, checked with the client's own request models (400 naming the node and the
    payload key);
 7. provider rules: tweet attachments must be media this identity uploaded (400), a tweet may not
-   repeat a text this identity already tweeted (409, Twitter refuses duplicates);
+   repeat a text this identity already tweeted (409: Twitter refuses duplicates; how OneAll
+   relays that is not documented, the 409 and its text are the sandbox's inference);
 8. the result is stored and answered, or, with ``reset=after``, stored and the connection
    dropped. An accepted asynchronous upload rolls the callback faults and gets its video id now;
    the callback carries it later.
@@ -36,18 +39,20 @@ import socket
 import struct
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import attrs
 from aiohttp import web
 
+from .._convert import _wire_name
 from .._envelope import node_label
+from ..callbacks.signing import redact_signature
 from ..endpoints import ENDPOINTS, Endpoint
 from ..errors import RequestValidationError
 from ..models import results as rs
 from ..models.requests import RequestModel
-from ._faults import FaultDecision, FaultRule, Phase
+from ._faults import MAX_SECONDS, FaultDecision, FaultRule, Phase, seconds
 from ._state import CallbackLog, Identity, PushRecord, SandboxState
 from .xmedia import XMediaSandbox
 
@@ -74,17 +79,9 @@ STATUS_INFO: dict[int, str] = {
     503: "The API is overloaded with requests",
 }
 FAULT_SUFFIX = " (fault injected by the oneall-push sandbox)"
-# OneAll's own text on the Facebook user endpoints (seed 003), per row.
-FACEBOOK_PROFILE_GONE = (
-    "This endpoint is deprecated. On August 1, 2018 Facebook has removed the possibility for "
-    "third-party apps to share to personal profiles. Alternatively you can use our API to {} "
-    "on pages."
-)
-_ALTERNATIVE = {
-    "facebook.publish_user_post": "publish posts",
-    "facebook.upload_user_picture": "upload pictures",
-    "facebook.upload_user_video": "upload videos",
-}
+# Inferred, not documented: Twitter refuses a repeated status ("Status is a duplicate."); how
+# OneAll relays that is unknown, so the sandbox answers 409, OneAll's "correct but cannot be
+# executed".
 DUPLICATE_TWEET = (
     "The request is correct but cannot be executed: Twitter refused the tweet because this "
     "identity has already published the same text (Status is a duplicate.)"
@@ -92,6 +89,10 @@ DUPLICATE_TWEET = (
 # Where the X API v2 media upload emulator is mounted.
 X_MEDIA_PATH = "/x"
 _ENDPOINT_KEY = web.RequestKey("oneall_push.sandbox.endpoint", str)
+# Each row's concrete-path regex, from the table (matched against the raw, quoted path).
+_ROUTES: tuple[tuple[Endpoint, re.Pattern[str]], ...] = tuple(
+    (e, e.path_pattern()) for e in ENDPOINTS
+)
 
 _OBJECT_NAME: dict[type[rs.Result], str] = {
     rs.PostResult: "post",
@@ -112,6 +113,14 @@ def _rules(value: Iterable[FaultRule]) -> tuple[FaultRule, ...]:
     return tuple(value)
 
 
+def _callback_delay(value: Any) -> float:
+    return seconds("callback_delay", value)
+
+
+def _reorder_window(value: Any) -> float:
+    return seconds("reorder_window", value)
+
+
 @attrs.frozen(kw_only=True)
 class SandboxConfig:
     """How a sandbox starts. ``reset()`` returns to exactly this state."""
@@ -121,10 +130,15 @@ class SandboxConfig:
     seed: int = 0
     identities_per_provider: int = 2
     # Seconds between accepting an async upload and posting its callback.
-    callback_delay: float = 0.2
-    # How long a "reorder" callback waits for a partner to overtake it.
-    reorder_window: float = 2.0
+    callback_delay: float = attrs.field(default=0.2, converter=_callback_delay)
+    # How long a "reorder" callback waits for a partner when none has been accepted yet. Once
+    # one is accepted it waits for that one, however long it takes.
+    reorder_window: float = attrs.field(default=2.0, converter=_reorder_window)
     faults: tuple[FaultRule, ...] = attrs.field(default=(), converter=_rules)
+
+    def __attrs_post_init__(self) -> None:
+        if self.reorder_window <= 0:
+            raise ValueError(f"reorder_window must be above 0 and at most {MAX_SECONDS:g} seconds")
 
 
 def rfc2822_now() -> str:
@@ -156,7 +170,8 @@ def _json_response(
 ) -> web.Response:
     return web.Response(
         status=status,
-        body=json.dumps(document).encode(),
+        # Never NaN or Infinity: they are not JSON.
+        body=json.dumps(document, allow_nan=False).encode(),
         content_type="application/json",
         headers=headers,
     )
@@ -190,7 +205,7 @@ def _model_from_node(endpoint: Endpoint, node: Mapping[str, Any]) -> RequestMode
     """Build the request model by keyword, so the client's validators and converters apply."""
     kwargs: dict[str, Any] = {}
     for a in attrs.fields(endpoint.request):
-        wire = str(a.metadata.get("wire", a.name))
+        wire = _wire_name(a)
         if wire in node:
             kwargs[a.name] = node[wire]
         elif a.default is attrs.NOTHING:
@@ -223,12 +238,15 @@ def _unreachable(url: str) -> bool:
     return host == "invalid" or host.endswith(".invalid")
 
 
+def _seconds_header(value: float) -> str:
+    """Seconds for a header, without an exponent (``1e-05`` is not a number to every parser)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 def _wire_names(endpoint: Endpoint, error: RequestValidationError) -> tuple[str, str]:
     """The error's field and rule with Python attribute names replaced by the payload keys."""
     renames = {
-        a.name: str(a.metadata["wire"])
-        for a in attrs.fields(endpoint.request)
-        if a.metadata.get("wire", a.name) != a.name
+        a.name: _wire_name(a) for a in attrs.fields(endpoint.request) if _wire_name(a) != a.name
     }
     field = "/".join(renames.get(part, part) for part in error.field.split("/"))
     rule = error.rule
@@ -253,7 +271,11 @@ class Sandbox:
         self.x_media = x_media if x_media is not None else XMediaSandbox()
         self._base_url: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        # Loop-side callback bookkeeping (touched only on the sandbox's event loop).
         self._held: list[tuple[CallbackLog, asyncio.Event]] = []
+        # Accepted "reorder" uploads (ids of their records) whose callback is not ready yet.
+        self._reorder_in_flight: set[int] = set()
+        self._gates: list[asyncio.Event] = []  # uploads waiting for release_callbacks()
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -276,9 +298,10 @@ class Sandbox:
 
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._envelope_errors])
-        for endpoint in ENDPOINTS:
-            path = re.sub(r"<([a-z_]+)>", r"{\1}", endpoint.path)
-            app.router.add_route(endpoint.method, path, self._push_handler(endpoint))
+        # One catch-all per top-level segment of the table's paths; rows are matched by their
+        # own Endpoint.path_pattern() in _route.
+        for top in sorted({e.path.split("/")[1] for e in ENDPOINTS}):
+            app.router.add_route("*", f"/{top}/{{tail:.*}}", self._route)
         self._add_inspection_routes(app)
         app.add_subapp(X_MEDIA_PATH, self.x_media.make_app())
         app.on_startup.append(self._on_startup)
@@ -289,10 +312,16 @@ class Sandbox:
         self._loop = asyncio.get_running_loop()
 
     def _drop_held(self) -> None:
-        """Forget callbacks held for reordering (runs on the sandbox's loop)."""
+        """Forget callbacks held for reordering; open the release gates (on the sandbox's loop)."""
         held, self._held = self._held, []
         for _, event in held:
             event.set()
+        self._open_gates()
+
+    def _open_gates(self) -> None:
+        gates, self._gates = self._gates, []
+        for gate in gates:
+            gate.set()
 
     @web.middleware
     async def _envelope_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -350,14 +379,26 @@ class Sandbox:
 
     # --- Push requests -------------------------------------------------------------------
 
-    def _push_handler(self, endpoint: Endpoint) -> Handler:
-        async def handle(request: web.Request) -> web.StreamResponse:
-            return await self._handle_push(endpoint, request)
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        """Find the row whose path pattern matches; 405 for another method, else 404."""
+        path = request.rel_url.raw_path
+        allowed: set[str] = set()
+        for endpoint, pattern in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if request.method != endpoint.method:
+                allowed.add(endpoint.method)
+                continue
+            params = {name: unquote(value) for name, value in match.groupdict().items()}
+            return await self._handle_push(endpoint, request, params)
+        if allowed:
+            raise web.HTTPMethodNotAllowed(request.method, sorted(allowed))
+        raise web.HTTPNotFound()
 
-        handle.__name__ = f"push_{endpoint.id.replace('.', '_')}"
-        return handle
-
-    async def _handle_push(self, endpoint: Endpoint, request: web.Request) -> web.StreamResponse:
+    async def _handle_push(
+        self, endpoint: Endpoint, request: web.Request, params: dict[str, str]
+    ) -> web.StreamResponse:
         resource = request.rel_url.raw_path
         request[_ENDPOINT_KEY] = endpoint.id
         body = await request.read()
@@ -392,14 +433,14 @@ class Sandbox:
             return _dropped(request)
         if decision.status is not None:
             headers = {"X-Sandbox-Fault": decision.label}
-            if decision.status == 429 or decision.retry_after is not None:
-                retry_after = 1.0 if decision.retry_after is None else decision.retry_after
-                headers["Retry-After"] = f"{retry_after:g}"
+            # Only on request: OneAll documents no rate-limit headers, not even on 429.
+            if decision.retry_after is not None:
+                headers["Retry-After"] = _seconds_header(decision.retry_after)
             info = STATUS_INFO[decision.status] + FAULT_SUFFIX
             log(decision.status, "fault", info)
             return _error(resource, decision.status, info, headers)
 
-        rejected = self._check_request(endpoint, request, body)
+        rejected = self._check_request(endpoint, params, body)
         if isinstance(rejected, tuple):
             code, info = rejected
             log(code, "rejected", info)
@@ -417,9 +458,9 @@ class Sandbox:
         return self.state.decide(endpoint.id, phase=phase, async_upload=endpoint.async_callback)
 
     def _check_request(
-        self, endpoint: Endpoint, request: web.Request, body: bytes
+        self, endpoint: Endpoint, params: dict[str, str], body: bytes
     ) -> _Checked | tuple[int, str]:
-        token = request.match_info["identity_token"]
+        token = params["identity_token"]
         identity = self.state.identity(token)
         if identity is None:
             return 404, f"The identity_token [{token}] is invalid or does not exist"
@@ -428,9 +469,9 @@ class Sandbox:
                 f"The identity_token [{token}] belongs to a {identity.provider} identity, "
                 f"not to a {endpoint.provider} identity"
             )
-        if endpoint.id in _ALTERNATIVE:
-            return 403, FACEBOOK_PROFILE_GONE.format(_ALTERNATIVE[endpoint.id])
-        params = {name: request.match_info[name] for name in endpoint.path_params}
+        if endpoint.deprecated is not None:
+            # The 403 is the sandbox's choice; the text is the table's deprecation note.
+            return 403, f"This endpoint is deprecated. {endpoint.deprecated}"
         label = node_label(endpoint.root)
         bad_node = (
             f"The request cannot be processed. Please verify the format of the [{label}] node."
@@ -508,10 +549,14 @@ class Sandbox:
             )
             if endpoint.provider == "twitter" and endpoint.result is rs.PictureResult:
                 self.state.media.setdefault(identity.token, set()).add(data["picture_id"])
+            if endpoint.async_callback:
+                self.state.pending_uploads += 1
             return record
 
         record, generation = self.state.locked(lambda: (publish(), self.state.generation))
         if endpoint.async_callback:
+            if decision.callback == "reorder" and getattr(model, "callback_url", None):
+                self._reorder_in_flight.add(id(record))
             self._spawn(
                 self._complete_upload(endpoint, identity, model, record, decision, generation)
             )
@@ -591,9 +636,39 @@ class Sandbox:
         decision: FaultDecision,
         generation: int,
     ) -> None:
+        """Complete an accepted upload; count it settled however this ends."""
+        try:
+            await self._run_upload(endpoint, identity, model, record, decision, generation)
+        finally:
+            self._reorder_in_flight.discard(id(record))
+
+            def settle() -> None:
+                self.state.pending_uploads -= 1
+
+            self.state.locked(settle)
+
+    async def _wait_for_release(self) -> None:
+        """While callbacks are held (``hold_callbacks``), wait for ``release_callbacks``."""
+        while self.state.callbacks_held:
+            gate = asyncio.Event()
+            self._gates.append(gate)
+            # Re-checked after registering: a release in between has already cleared the flag.
+            if self.state.callbacks_held:
+                await gate.wait()
+
+    async def _run_upload(
+        self,
+        endpoint: Endpoint,
+        identity: Identity,
+        model: Any,
+        record: PushRecord,
+        decision: FaultDecision,
+        generation: int,
+    ) -> None:
         mode = decision.callback or "normal"
         delay = self.config.callback_delay + (decision.callback_delay if mode == "delay" else 0.0)
         await asyncio.sleep(delay)
+        await self._wait_for_release()
         video_url = str(getattr(model, "video_url", ""))
         callback_url: str | None = getattr(model, "callback_url", None)
         resource = record.resource.lstrip("/")  # OneAll's callbacks omit the leading slash
@@ -603,6 +678,7 @@ class Sandbox:
             if self.state.generation != generation:
                 return None  # the sandbox was reset meanwhile
             if failed:
+                # Inferred: OneAll documents no failure callback; this is an error envelope.
                 info = (
                     f"The video could not be uploaded: the file at [{video_url}] could not be "
                     "downloaded or has an unsupported format"
@@ -637,6 +713,7 @@ class Sandbox:
         if entry.url is None or entry.mode == "never":
             self._finish(entry)
         elif entry.mode == "reorder":
+            self._reorder_in_flight.discard(id(record))
             await self._reorder(entry)
         else:
             await self._deliver(entry, last=entry.mode != "duplicate")
@@ -650,21 +727,30 @@ class Sandbox:
         self.state.locked(finish)
 
     async def _reorder(self, entry: CallbackLog) -> None:
-        """Hold a callback until the next one overtakes it (or the window closes)."""
+        """Hold a callback until its partner, the next "reorder" callback, overtakes it.
+
+        It waits for a partner that was already accepted however long that takes; only when none
+        is in flight does ``reorder_window`` bound the wait, then it goes out alone.
+        """
         if self._held:
             earlier, released = self._held.pop(0)
             await self._deliver(entry)
             released.set()
             await self._deliver(earlier)
             return
-        event = asyncio.Event()
-        self._held.append((entry, event))
-        try:
-            await asyncio.wait_for(event.wait(), self.config.reorder_window)
-        except asyncio.TimeoutError:
-            if (entry, event) in self._held:
-                self._held.remove((entry, event))
-                await self._deliver(entry)
+        pair = (entry, asyncio.Event())
+        self._held.append(pair)
+        while True:
+            try:
+                await asyncio.wait_for(pair[1].wait(), self.config.reorder_window)
+                return  # a partner delivered it, or a reset dropped it
+            except asyncio.TimeoutError:
+                if pair not in self._held:
+                    return  # a partner took it and is delivering it
+                if not self._reorder_in_flight:
+                    self._held.remove(pair)
+                    await self._deliver(entry)
+                    return
 
     async def _deliver(self, entry: CallbackLog, *, last: bool = True) -> None:
         assert entry.url is not None
@@ -672,6 +758,13 @@ class Sandbox:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         status: int | None = None
         error: str | None = None
+
+        def attempt() -> None:
+            self.state.deliveries += 1
+            if entry.delivery_seq is None:
+                entry.delivery_seq = self.state.deliveries
+
+        self.state.locked(attempt)
         try:
             async with self._session.post(
                 entry.url,
@@ -681,8 +774,9 @@ class Sandbox:
                 await resp.read()
                 status = resp.status
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            logger.warning("sandbox callback to %s failed: %s", entry.url.split("?")[0], error)
+            # The callback URL carries the client's signature: keep it out of logs and state.
+            error = redact_signature(f"{type(exc).__name__}: {exc}")
+            logger.warning("sandbox callback to %s failed: %s", redact_signature(entry.url), error)
 
         def note() -> None:
             entry.delivered += 1
@@ -704,6 +798,8 @@ class Sandbox:
         r.add_get("/_sandbox/records", self._api_records)
         r.add_get("/_sandbox/requests", self._api_requests)
         r.add_get("/_sandbox/callbacks", self._api_callbacks)
+        r.add_post("/_sandbox/callbacks/hold", self._api_hold_callbacks)
+        r.add_post("/_sandbox/callbacks/release", self._api_release_callbacks)
         r.add_get("/_sandbox/faults", self._api_faults)
         r.add_post("/_sandbox/faults", self._api_add_fault)
         r.add_delete("/_sandbox/faults", self._api_clear_faults)
@@ -719,6 +815,8 @@ class Sandbox:
             "private_key": self.config.private_key,
             "seed": self.config.seed,
             "callback_delay": self.config.callback_delay,
+            "callbacks_held": self.state.callbacks_held,
+            "pending_uploads": self.state.pending_uploads,
             "identities": self.identities(),
             "endpoints": [
                 {"id": e.id, "method": e.method, "path": e.path, "async": e.async_callback}
@@ -765,6 +863,14 @@ class Sandbox:
 
     async def _api_callbacks(self, request: web.Request) -> web.Response:
         return _json_response(self.callbacks())
+
+    async def _api_hold_callbacks(self, request: web.Request) -> web.Response:
+        self.hold_callbacks()
+        return _json_response({"held": True})
+
+    async def _api_release_callbacks(self, request: web.Request) -> web.Response:
+        self.release_callbacks()
+        return _json_response({"held": False})
 
     async def _api_faults(self, request: web.Request) -> web.Response:
         return _json_response(self.faults())
@@ -868,20 +974,57 @@ class Sandbox:
         return self.state.describe_faults()
 
     def add_fault(self, rule: FaultRule | str | None = None, **fields: Any) -> int:
-        """Add a fault rule: a FaultRule, a spec string (``"status=503,p=0.5"``) or keywords."""
-        if isinstance(rule, str):
-            rule = FaultRule.parse(rule)
+        """Add a fault rule: a FaultRule, a spec string, keywords, or a spec plus keywords.
+
+        ``add_fault("status=503", times=1)`` merges the two; a key given in both with different
+        values is a ValueError, as is a FaultRule with keywords.
+        """
+        if isinstance(rule, FaultRule):
+            if fields:
+                raise ValueError(
+                    f"add_fault: give a FaultRule or keywords, not both ({', '.join(fields)})"
+                )
+        elif isinstance(rule, str):
+            if "spec" in fields:
+                raise ValueError("add_fault: give the spec once, positionally or as spec=")
+            rule = FaultRule.from_dict({**fields, "spec": rule})
         elif rule is None:
             rule = FaultRule.from_dict(fields)
+        else:
+            raise TypeError(f"add_fault: expected a FaultRule or a spec string, not {rule!r}")
         return self.state.add_fault(rule)
 
     def clear_faults(self) -> None:
         self.state.clear_faults()
 
+    def hold_callbacks(self) -> None:
+        """Keep accepted uploads queued: none completes or calls back until released.
+
+        Lets a test order events without relying on timing, e.g. publish a tweet while an
+        upload is certainly still queued. ``reset()`` releases too.
+        """
+
+        def hold() -> None:
+            self.state.callbacks_held = True
+
+        self.state.locked(hold)
+
+    def release_callbacks(self) -> None:
+        """Let held uploads complete and call back, in the order they became due."""
+
+        def release() -> None:
+            self.state.callbacks_held = False
+
+        self.state.locked(release)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._open_gates)
+
     def reset(self) -> None:
         """Back to the configured start: identities, faults and seeded ids; nothing published.
 
-        Callbacks still pending from before the reset are dropped.
+        Callbacks still pending from before the reset are dropped, and held ones released (to
+        be dropped).
         """
         self.state.reset()
         self.x_media.reset()
@@ -890,7 +1033,13 @@ class Sandbox:
             loop.call_soon_threadsafe(self._drop_held)
 
     def wait_for_callbacks(self, count: int, *, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Block until ``count`` callbacks are finished: every planned delivery attempted."""
+        """Block until at least ``count`` callbacks are finished; return the finished ones.
+
+        A callback is one per completed or failed upload since the last reset (a duplicated one
+        counts once). It is finished when every planned delivery was attempted, whatever the
+        receiver answered (see ``http_status``, ``error``); at once for ``callback=never`` or
+        an upload without ``callback_url``. TimeoutError after ``timeout`` seconds.
+        """
 
         def done() -> list[dict[str, Any]] | None:
             finished = [c for c in self.state.callbacks if c.finished]
@@ -899,12 +1048,18 @@ class Sandbox:
         return self.state.wait_for(done, timeout)
 
     def wait_for_sink(self, count: int, *, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Block until the sink received ``count`` callbacks."""
+        """Block until the sink received at least ``count`` POSTs (each duplicate counts)."""
 
         def done() -> list[dict[str, Any]] | None:
             return [dict(e) for e in self.state.sink] if len(self.state.sink) >= count else None
 
         return self.state.wait_for(done, timeout)
+
+    def wait_for_idle(self, *, timeout: float = 10.0) -> None:
+        """Block until no accepted upload is pending: each completed (or was dropped by a
+        reset) and its deliveries were attempted. Held callbacks keep it from being idle.
+        """
+        self.state.wait_for(lambda: self.state.pending_uploads == 0, timeout)
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``AsyncOneAll``/``OneAll`` aimed at this sandbox."""

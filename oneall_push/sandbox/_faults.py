@@ -25,10 +25,16 @@ Spec strings (CLI ``--fault``, API ``{"spec": ...}``) are comma-separated ``key=
     callback=reorder                          # callbacks delivered pairwise in reverse order
     callback=never                            # callbacks are never sent
     callback=fail                             # the upload fails: an error callback is sent
+
+The API and ``Sandbox.add_fault`` also take the keys themselves, alone or next to a ``spec``;
+the two are merged, and a key given twice with different values is refused. Seconds
+(``latency``, ``retry_after``, ``callback_delay``) are finite, from 0 to 3600; ``probability``
+from 0 to 1; ``times`` and ``status`` are integers.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -37,7 +43,14 @@ import attrs
 
 from ..endpoints import by_id
 
-__all__ = ["CALLBACK_MODES", "FAULT_STATUSES", "FaultDecision", "FaultRule", "FaultSet"]
+__all__ = [
+    "CALLBACK_MODES",
+    "FAULT_STATUSES",
+    "MAX_SECONDS",
+    "FaultDecision",
+    "FaultRule",
+    "FaultSet",
+]
 
 ResetMode = Literal["before", "after"]
 Phase = Literal["connection", "request", "callback"]
@@ -45,8 +58,73 @@ CallbackMode = Literal["duplicate", "delay", "reorder", "never", "fail"]
 CALLBACK_MODES: tuple[str, ...] = ("duplicate", "delay", "reorder", "never", "fail")
 # Every error status OneAll documents.
 FAULT_STATUSES: tuple[int, ...] = (400, 401, 403, 404, 409, 429, 500, 502, 503)
+# The longest latency, Retry-After or callback delay a rule may ask for (one hour).
+MAX_SECONDS = 3600.0
 
 _ALIASES = {"p": "probability", "prob": "probability", "delay": "latency", "code": "status"}
+
+
+def _key(raw: str) -> str:
+    key = raw.strip().lower().replace("-", "_")
+    return _ALIASES.get(key, key)
+
+
+def _integer(name: str, value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be an integer, not {value!r}")
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
+    return number
+
+
+def seconds(name: str, value: Any) -> float:
+    """``value`` as finite seconds from 0 to MAX_SECONDS; ValueError naming ``name`` if not."""
+    number = _number(name, value)
+    if not 0.0 <= number <= MAX_SECONDS:
+        raise ValueError(f"{name} must be between 0 and {MAX_SECONDS:g} seconds")
+    return number
+
+
+# Named converters (attrs' mypy plugin reads only named functions).
+def _probability(value: Any) -> float:
+    return _number("probability", value)
+
+
+def _times(value: Any) -> int | None:
+    return None if value is None else _integer("times", value)
+
+
+def _status(value: Any) -> int | None:
+    return None if value is None else _integer("status", value)
+
+
+def _latency(value: Any) -> float:
+    return seconds("latency", value)
+
+
+def _retry_after(value: Any) -> float | None:
+    return None if value is None else seconds("retry_after", value)
+
+
+def _callback_delay(value: Any) -> float:
+    return seconds("callback_delay", value)
 
 
 def _check_endpoint(_: object, __: object, value: str | None) -> None:
@@ -57,6 +135,11 @@ def _check_endpoint(_: object, __: object, value: str | None) -> None:
 def _check_status(_: object, __: object, value: int | None) -> None:
     if value is not None and value not in FAULT_STATUSES:
         raise ValueError(f"status must be one of {', '.join(map(str, FAULT_STATUSES))}")
+
+
+def _check_times(_: object, __: object, value: int | None) -> None:
+    if value is not None and value < 1:
+        raise ValueError("times must be at least 1")
 
 
 def _check_reset(_: object, __: object, value: str | None) -> None:
@@ -74,26 +157,30 @@ def _check_probability(_: object, __: object, value: float) -> None:
         raise ValueError("probability must be between 0 and 1")
 
 
-def _check_non_negative(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and value < 0:
-        raise ValueError(f"{attribute.name} must not be negative")
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
+    return str(value)
 
 
 @attrs.frozen(kw_only=True)
 class FaultRule:
+    """One fault rule. Numbers are checked here: finite, in range, integers where counted."""
+
     endpoint: str | None = attrs.field(default=None, validator=_check_endpoint)
-    probability: float = attrs.field(default=1.0, converter=float, validator=_check_probability)
-    times: int | None = attrs.field(default=None)
-    latency: float = attrs.field(default=0.0, converter=float, validator=_check_non_negative)
-    status: int | None = attrs.field(default=None, validator=_check_status)
-    retry_after: float | None = attrs.field(default=None, validator=_check_non_negative)
+    probability: float = attrs.field(
+        default=1.0, converter=_probability, validator=_check_probability
+    )
+    times: int | None = attrs.field(default=None, converter=_times, validator=_check_times)
+    latency: float = attrs.field(default=0.0, converter=_latency)
+    status: int | None = attrs.field(default=None, converter=_status, validator=_check_status)
+    retry_after: float | None = attrs.field(default=None, converter=_retry_after)
     reset: ResetMode | None = attrs.field(default=None, validator=_check_reset)
     callback: CallbackMode | None = attrs.field(default=None, validator=_check_callback)
-    callback_delay: float = attrs.field(default=0.0, converter=float, validator=_check_non_negative)
+    callback_delay: float = attrs.field(default=0.0, converter=_callback_delay)
 
     def __attrs_post_init__(self) -> None:
-        if self.times is not None and self.times < 1:
-            raise ValueError("times must be at least 1")
         if not (self.latency or self.status or self.reset or self.callback):
             raise ValueError("a fault needs an effect: latency, status, reset or callback")
 
@@ -113,43 +200,52 @@ class FaultRule:
     @classmethod
     def parse(cls, spec: str) -> FaultRule:
         """Build a rule from ``"status=503,p=0.2"``; ValueError explains what is wrong."""
-        values: dict[str, str] = {}
-        for part in spec.split(","):
-            part = part.strip()
-            if not part:
-                continue
-            key, sep, value = part.partition("=")
-            if not sep:
-                raise ValueError(f"fault {spec!r}: expected key=value, got {part!r}")
-            key = key.strip().lower().replace("-", "_")
-            values[_ALIASES.get(key, key)] = value.strip()
-        return cls.from_dict(values)
+        return cls.from_dict({"spec": spec})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FaultRule:
-        if "spec" in data:
-            return cls.parse(str(data["spec"]))
+        """Build a rule from keys (JSON or keywords), a ``spec`` string, or both.
+
+        The keys of ``spec`` and the other keys are merged; a key given twice with different
+        values is refused, as is any unknown key.
+        """
         known = {a.name for a in attrs.fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for raw_key, value in data.items():
-            key = _ALIASES.get(raw_key, raw_key)
+        merged: dict[str, Any] = {}
+        given: dict[str, str] = {}  # key -> how it was spelled, for error messages
+
+        def put(raw_key: str, value: Any, where: str) -> None:
+            key = _key(raw_key)
             if key not in known:
                 raise ValueError(
                     f"unknown fault key {raw_key!r}; known: {', '.join(sorted(known))}"
                 )
             if value is None or value == "":
+                return
+            if key in merged and _canonical(key, merged[key]) != _canonical(key, value):
+                raise ValueError(
+                    f"fault key {key} given twice with different values "
+                    f"({given[key]}: {merged[key]!r}, {where}: {value!r})"
+                )
+            merged[key], given[key] = value, where
+
+        for raw_key, value in data.items():
+            if raw_key == "spec":
                 continue
-            try:
-                if key in ("times", "status"):
-                    kwargs[key] = int(value)
-                elif key in ("retry_after", "probability", "latency", "callback_delay"):
-                    kwargs[key] = float(value)
-                else:
-                    kwargs[key] = str(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"fault key {key}: bad value {value!r}") from None
+            put(str(raw_key), value, "key")
+        spec = data.get("spec")
+        if spec is not None:
+            if not isinstance(spec, str):
+                raise ValueError(f"fault spec must be a string, not {spec!r}")
+            for part in spec.split(","):
+                part = part.strip()
+                if not part:
+                    continue
+                key, sep, value = part.partition("=")
+                if not sep:
+                    raise ValueError(f"fault {spec!r}: expected key=value, got {part!r}")
+                put(key, value.strip(), "spec")
         try:
-            return cls(**kwargs)
+            return cls(**merged)
         except (TypeError, KeyError) as exc:
             raise ValueError(str(exc).strip("'\"")) from None
 
@@ -157,15 +253,22 @@ class FaultRule:
         return {k: v for k, v in attrs.asdict(self).items() if v is not None}
 
     def spec(self) -> str:
-        defaults = FaultRule.__attrs_attrs__
-        parts = []
-        for a in defaults:
-            value = getattr(self, a.name)
-            if value != a.default:
-                parts.append(
-                    f"{a.name}={value:g}" if isinstance(value, float) else f"{a.name}={value}"
-                )
-        return ",".join(parts)
+        """The rule as a spec string, non-default keys only (``FaultRule.parse`` reads it)."""
+        return ",".join(
+            f"{a.name}={_show(getattr(self, a.name))}"
+            for a in attrs.fields(FaultRule)
+            if getattr(self, a.name) != a.default
+        )
+
+
+def _canonical(key: str, value: Any) -> Any:
+    """A value as the rule would store it, so ``"503"`` and ``503`` are the same value."""
+    attribute = getattr(attrs.fields(FaultRule), key)
+    convert = attribute.converter
+    try:
+        return convert(value) if callable(convert) else value
+    except ValueError:
+        return value
 
 
 @attrs.frozen
@@ -185,7 +288,7 @@ class FaultDecision:
         return "; ".join(self.fired)
 
     def then(self, later: FaultDecision) -> FaultDecision:
-        """This decision followed by a later phase's: latencies add, the first effect wins."""
+        """This decision followed by a later one: latencies add, the first of each effect wins."""
         callback, callback_delay = self.callback, self.callback_delay
         if callback is None:
             callback, callback_delay = later.callback, later.callback_delay
@@ -240,13 +343,7 @@ class FaultSet:
 
     def decide(self, endpoint_id: str, *, phase: Phase, async_upload: bool) -> FaultDecision:
         """Roll the rules of ``phase`` that match ``endpoint_id``."""
-        latency = 0.0
-        status: int | None = None
-        retry_after: float | None = None
-        reset: ResetMode | None = None
-        callback: CallbackMode | None = None
-        callback_delay = 0.0
-        fired: list[str] = []
+        decision = FaultDecision()
         for slot in self._slots:
             rule = slot.rule
             if rule.endpoint is not None and rule.endpoint != endpoint_id:
@@ -259,21 +356,16 @@ class FaultSet:
             if slot.rng.random() >= rule.probability:
                 continue
             slot.fired += 1
-            fired.append(f"#{slot.serial} {rule.spec()}")
-            latency += rule.latency
-            if status is None and rule.status is not None:
-                status, retry_after = rule.status, rule.retry_after
-            if reset is None and rule.reset is not None:
-                reset = rule.reset
-            if async_upload and callback is None and rule.callback is not None:
-                callback = rule.callback
-                callback_delay = rule.callback_delay
-        return FaultDecision(
-            latency=latency,
-            status=status,
-            retry_after=retry_after,
-            reset=reset,
-            callback=callback,
-            callback_delay=callback_delay,
-            fired=tuple(fired),
-        )
+            decision = decision.then(
+                FaultDecision(
+                    latency=rule.latency,
+                    status=rule.status,
+                    retry_after=rule.retry_after,
+                    reset=rule.reset,
+                    # A callback effect means something for asynchronous uploads only.
+                    callback=rule.callback if async_upload else None,
+                    callback_delay=rule.callback_delay,
+                    fired=(f"#{slot.serial} {rule.spec()}",),
+                )
+            )
+        return decision

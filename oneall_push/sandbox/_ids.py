@@ -1,7 +1,8 @@
 """Realistic, deterministic ids and locations for the sandbox's results.
 
-Every id comes from one seeded generator and a virtual clock, so a sandbox started with the same
-seed and fed the same requests issues the same ids.
+Every id comes from a seeded generator and a virtual clock, so a sandbox started with the same
+seed and fed the same requests issues the same ids. Each ``stream`` has its own generator:
+identities added at run time draw from theirs, never shifting the ids of published results.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def identity_token(provider: str, index: int) -> str:
 
 
 class IdFactory:
-    def __init__(self, seed: int) -> None:
-        self._rng = random.Random(f"oneall-push-sandbox-ids/{seed}")
+    def __init__(self, seed: int, *, stream: str = "ids") -> None:
+        self._rng = random.Random(f"oneall-push-sandbox-{stream}/{seed}")
         self._clock_ms = _CLOCK_START_MS
 
     def _tick(self) -> int:
@@ -48,6 +49,3 @@ class IdFactory:
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-
-    def timestamp_ms(self) -> int:
-        return self._clock_ms

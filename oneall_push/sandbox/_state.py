@@ -86,6 +86,9 @@ class CallbackLog:
     body: dict[str, Any]
     mode: str = "normal"  # normal, duplicate, delay, reorder, never (a failure is "normal")
     delivered: int = 0
+    # When its first delivery was attempted: 1 for the first POST to any receiver since the
+    # last reset, 2 for the next... (None before any delivery). Shows the order of delivery.
+    delivery_seq: int | None = None
     # True once every planned delivery was attempted (at once for "never" or no callback_url).
     finished: bool = False
     http_status: int | None = None
@@ -107,10 +110,16 @@ class SandboxState:
         self._identities_per_provider = identities_per_provider
         self._initial_faults = tuple(faults)
         self._cond = threading.Condition()
+        # Accepted asynchronous uploads whose callback work is not over (kept across resets:
+        # the tasks of a reset's stale uploads still run, to notice the reset and stop).
+        self.pending_uploads = 0
         self._init()
 
     def _init(self) -> None:
         self.ids = IdFactory(self.seed)
+        # Tokens of identities added without one: a stream of their own, so adding one does not
+        # shift the ids of later results.
+        self.identity_ids = IdFactory(self.seed, stream="identities")
         self.identities: dict[str, Identity] = {}
         for provider in PROVIDERS:
             for index in range(1, self._identities_per_provider + 1):
@@ -119,6 +128,9 @@ class SandboxState:
         self.requests: list[RequestLog] = []
         self.callbacks: list[CallbackLog] = []
         self.sink: list[dict[str, Any]] = []
+        self.deliveries = 0
+        # True between Sandbox.hold_callbacks() and release_callbacks().
+        self.callbacks_held = False
         # Picture and video ids issued per identity (what a tweet may attach).
         self.media: dict[str, set[str]] = {}
         self.faults = FaultSet(self.seed)
@@ -152,7 +164,7 @@ class SandboxState:
     def _add_identity(self, provider: str, token: str | None, name: str | None) -> Identity:
         if provider not in PROVIDERS:
             raise ValueError(f"unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
-        token = token or self.ids.uuid()
+        token = token or self.identity_ids.uuid()
         if token in self.identities:
             raise ValueError(f"identity {token} already exists")
         identity = Identity(token=token, provider=provider, name=name or _SCREEN_NAMES[provider])
@@ -208,9 +220,6 @@ class SandboxState:
             return record
 
         return self.locked(add)
-
-    def issue_media(self, identity_token: str, media_id: str) -> None:
-        self.locked(lambda: self.media.setdefault(identity_token, set()).add(media_id))
 
     def unknown_media(self, identity_token: str, ids: Iterable[str]) -> list[str]:
         with self._cond:

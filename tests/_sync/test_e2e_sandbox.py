@@ -14,6 +14,7 @@ import pytest
 
 from oneall_push import CallbackConfig, OneAll, OutcomeUnknownError, RetryPolicy, errors
 from oneall_push._backends import SyncBackend
+from oneall_push._convert import _wire_name
 from oneall_push.endpoints import ENDPOINTS, Endpoint
 from oneall_push.sandbox import QUEUED_TEXT, Sandbox
 from tests.callback_helpers import SyncCallbackServer, SyncMemoryStore
@@ -21,13 +22,9 @@ from tests.samples import PICTURE, SAMPLES, VIDEO
 
 QUICK = RetryPolicy(backoff_initial=0.01, backoff_max=0.02)
 SECRET = "e2e-callback-secret-0123456789abcdef"
-# Facebook removed profile publishing on 2018-08-01; the sandbox refuses these rows with 403.
-RETIRED = {
-    "facebook.publish_user_post",
-    "facebook.upload_user_picture",
-    "facebook.upload_user_video",
-}
-LIVE = [e for e in ENDPOINTS if e.id not in RETIRED]
+# Rows the table marks deprecated (Facebook profile publishing): the sandbox refuses them, 403.
+RETIRED = [e for e in ENDPOINTS if e.deprecated]
+LIVE = [e for e in ENDPOINTS if not e.deprecated]
 
 
 def make_client(sandbox: Sandbox, **kwargs: Any) -> OneAll:
@@ -84,7 +81,7 @@ def test_every_row_succeeds_and_is_recorded(
         }
     )
     sent = {**SAMPLES[endpoint.id][1], **overrides}
-    wire = {a.name: a.metadata.get("wire", a.name) for a in attrs.fields(endpoint.request)}
+    wire = {a.name: _wire_name(a) for a in attrs.fields(endpoint.request)}
     assert record["payload"] == {wire[key]: value for key, value in sent.items()}
     if endpoint.async_callback:
         assert result.queued is not None
@@ -104,7 +101,7 @@ def test_every_row_succeeds_and_is_recorded(
         assert record["result"]["provider"] == endpoint.provider
 
 
-@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.id in RETIRED], ids=lambda e: e.id)
+@pytest.mark.parametrize("endpoint", RETIRED, ids=lambda e: e.id)
 def test_retired_facebook_profile_rows_are_refused(
     oneall_sandbox_fresh: Sandbox, sandbox_client: ClientMaker, endpoint: Endpoint
 ) -> None:
@@ -112,7 +109,8 @@ def test_retired_facebook_profile_rows_are_refused(
     with pytest.raises(errors.PermissionDeniedError) as caught:
         call(sandbox_client(), endpoint, sandbox.token("facebook"))
     assert caught.value.status == 403
-    assert "On August 1, 2018 Facebook has removed" in caught.value.info
+    assert endpoint.deprecated is not None
+    assert endpoint.deprecated in caught.value.info
     assert sandbox.records() == []
 
 
@@ -439,10 +437,17 @@ def test_reordered_callbacks_reach_their_own_jobs(
     sandbox = oneall_sandbox_fresh
     sandbox.add_fault("callback=reorder")
     token = sandbox.token("twitter")
+    # Both are accepted before either callback is due, so the first waits for its partner.
+    sandbox.hold_callbacks()
     first = managed.twitter.upload_video(token, video_url=VIDEO)
     second = managed.twitter.upload_video(token, video_url=VIDEO)
+    sandbox.release_callbacks()
     results = {job.id: (job.wait(timeout=20)).video_id for job in (first, second)}
-    settled(sandbox, 2)
+    callbacks = settled(sandbox, 2)
+    # Reordered: the second upload's callback was delivered first.
+    by_order = sorted(callbacks, key=lambda c: c["delivery_seq"])
+    assert [c["record"] for c in by_order] == [2, 1]
+    assert [c["http_status"] for c in by_order] == [200, 200]
     issued = {
         job_id: record["result"]["video_id"]
         for record in sandbox.records()
