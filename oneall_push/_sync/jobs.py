@@ -154,29 +154,22 @@ class SyncJobManager:
         The payload's validators check the signed URL; :meth:`register` stores the record.
         """
         caller_url = getattr(payload, "callback_url", None)
-        created = dt.datetime.fromtimestamp(self._backend.wall_clock(), dt.timezone.utc)
+        now = self._backend.wall_clock()
         job_id = signing.new_job_id()
-        if caller_url is not None or self.config is None:
-            record = JobRecord(
-                id=job_id,
-                endpoint=endpoint.id,
-                identity_token=identity_token,
-                created=created,
-                callback_url=caller_url,
-                managed=False,
-            )
-            return SyncJob(record, result_type, self), payload
-        url = signing.callback_url(self.config, job_id, now=self._backend.wall_clock())
+        managed = caller_url is None and self.config is not None
+        url = caller_url
+        if managed and self.config is not None:
+            url = signing.callback_url(self.config, job_id, now=now)
+            payload = attrs.evolve(payload, callback_url=url)  # type: ignore[call-arg]
         record = JobRecord(
             id=job_id,
             endpoint=endpoint.id,
             identity_token=identity_token,
-            created=created,
+            created=dt.datetime.fromtimestamp(now, dt.timezone.utc),
             callback_url=url,
-            managed=True,
+            managed=managed,
         )
-        signed: RequestModel = attrs.evolve(payload, callback_url=url)  # type: ignore[call-arg]
-        return SyncJob(record, result_type, self), signed
+        return SyncJob(record, result_type, self), payload
 
     def register(self, job: SyncJob[R]) -> None:
         """Store a managed job's record; call it before the POST is sent.

@@ -40,7 +40,23 @@ def _prefix(path: str) -> str:
     return "/" + path.strip("/") if path.strip("/") else ""
 
 
-class AsyncCallbackServer:
+class _Address:
+    """Where a standalone receiver listens (``port`` is the real one once started)."""
+
+    host: str
+    port: int
+    path: str
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.url!r})"
+
+    @property
+    def url(self) -> str:
+        """The receiver's base URL; each job's callback goes to ``<url>/<job_id>``."""
+        return f"http://{self.host}:{self.port}{self.path}"
+
+
+class AsyncCallbackServer(_Address):
     """The aiohttp receiver on ``host:port`` (port 0: any free port), on this event loop."""
 
     def __init__(
@@ -57,14 +73,6 @@ class AsyncCallbackServer:
         self.port = port
         self.path = _prefix(path)
         self._runner: web.AppRunner | None = None
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(url={self.url!r})"
-
-    @property
-    def url(self) -> str:
-        """The receiver's base URL; each job's callback goes to ``<url>/<job_id>``."""
-        return f"http://{self.host}:{self.port}{self.path}"
 
     async def start(self) -> AsyncCallbackServer:
         root = web.Application(client_max_size=MAX_BODY + 1)
@@ -316,7 +324,7 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
             logger.error("callback connection failed: %s", type(exc).__name__)
 
 
-class SyncCallbackServer:
+class SyncCallbackServer(_Address):
     """The receiver on ``host:port`` (port 0: any free port), served from a background thread.
 
     Accepts ``Content-Length`` and chunked bodies. ``idle_timeout`` bounds every read and
@@ -347,14 +355,6 @@ class SyncCallbackServer:
         self.idle_timeout = idle_timeout
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(url={self.url!r})"
-
-    @property
-    def url(self) -> str:
-        """The receiver's base URL; each job's callback goes to ``<url>/<job_id>``."""
-        return f"http://{self.host}:{self.port}{self.path}"
 
     def start(self) -> SyncCallbackServer:
         server = _HTTPServer((self.host, self.port))

@@ -36,7 +36,7 @@ import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -203,6 +203,23 @@ def _not_found(media_id: str) -> web.Response:
 
 def _data(document: Mapping[str, Any]) -> web.Response:
     return web.json_response({"data": dict(document)})
+
+
+async def _form_parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
+    """The multipart body's parts, one at a time (nested multiparts are skipped)."""
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if isinstance(part, BodyPartReader):
+            yield part
+
+
+async def _measure(part: BodyPartReader) -> tuple[int, int]:
+    """Read a part to its end, keeping only its size and CRC-32 (chunks are never stored)."""
+    size = crc = 0
+    while chunk := await part.read_chunk(1024 * 1024):
+        size += len(chunk)
+        crc = zlib.crc32(chunk, crc)
+    return size, crc
 
 
 async def _drain(request: web.Request) -> None:
@@ -544,34 +561,21 @@ class XMediaSandbox:
         if not _is_multipart(kind, params):
             await _drain(request)
             return _invalid(JSON_ONLY)
-        reader = await request.multipart()
         segment: int | None = None
         seg_text: str | None = None
         size: int | None = None
         crc = 0
         limit = self.max_chunk_bytes
-        while True:
-            part = await reader.next()
-            if part is None:
-                break
-            if not isinstance(part, BodyPartReader):
-                continue
+        async for part in _form_parts(request):
             if _non_ascii_disposition(part):
                 await _drain(request)
                 return _invalid(NON_ASCII_FILENAME)
             if part.name == "segment_index":
                 seg_text = (await part.read(decode=False)).decode("ascii", "replace").strip()
             elif part.name == "media":
-                size = 0
-                while True:
-                    chunk = await part.read_chunk(1024 * 1024)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    crc = zlib.crc32(chunk, crc)
+                size, crc = await _measure(part)
             else:
-                while await part.read_chunk(1024 * 1024):
-                    pass
+                await _measure(part)
         if seg_text is not None:
             segment = _int_or_none(seg_text)
             if segment is None:
@@ -653,22 +657,14 @@ class XMediaSandbox:
         if not _is_multipart(kind.strip().lower(), params):
             await _drain(request)
             return _invalid(JSON_ONLY)
-        reader = await request.multipart()
         fields: dict[str, str] = {}
         size: int | None = None
-        while True:
-            part = await reader.next()
-            if part is None:
-                break
-            if not isinstance(part, BodyPartReader):
-                continue
+        async for part in _form_parts(request):
             if _non_ascii_disposition(part):
                 await _drain(request)
                 return _invalid(NON_ASCII_FILENAME)
             if part.name == "media":
-                size = 0
-                while chunk := await part.read_chunk(1024 * 1024):
-                    size += len(chunk)
+                size, _ = await _measure(part)
             elif part.name:
                 fields[part.name] = (await part.read(decode=False)).decode("utf-8", "replace")
         category = fields.get("media_category")
