@@ -36,7 +36,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oneall_push import AsyncOneAll
-from oneall_push._transport import AsyncMockTransport, Request, Response
+from oneall_push._io import AsyncMockTransport, Request, Response
 from oneall_push.callbacks.config import CallbackConfig
 from oneall_push.callbacks.receivers import AsyncCallbackServer
 from oneall_push.callbacks.stores import (

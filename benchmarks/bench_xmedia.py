@@ -99,7 +99,7 @@ def peak_rss() -> int:
 
 def child(url: str, path: str, settings: dict[str, Any]) -> None:
     """Run one upload in this (fresh) process and print its measurements as JSON."""
-    from oneall_push.xmedia import AsyncXMedia, SyncXMedia
+    from oneall_push.xmedia import AsyncXMedia, XMedia
 
     settings = dict(settings)
     use_sync = settings.pop("sync")
@@ -107,7 +107,7 @@ def child(url: str, path: str, settings: dict[str, Any]) -> None:
     before = reset_peak_rss()
     start = time.perf_counter()
     if use_sync:
-        with SyncXMedia(bearer_token=TOKEN, base_url=url, **settings) as x:
+        with XMedia(bearer_token=TOKEN, base_url=url, **settings) as x:
             x.upload(path, wait=False)
     else:
 

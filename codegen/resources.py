@@ -45,7 +45,7 @@ def _method(e: Endpoint) -> str:
         call, cast = "_start_job", e.callback_result.__name__
     else:
         returns = e.result.__name__
-        call, cast = "_call", e.result.__name__
+        call, cast = "_request", e.result.__name__
     doc = [f"{e.summary}.", ""]
     doc.append(f"``{e.method} {e.path}`` (payload {e.doc_status}).")
     if e.async_callback:
@@ -73,7 +73,7 @@ def _method(e: Endpoint) -> str:
         )
     lines += [
         f"        payload = {e.request.__name__}({kwargs})",
-        f"        return await self._client.{call}(",
+        f"        return await self.{call}(",
         f'            _E["{e.id}"], {{{path_map}}}, payload, {cast},',
         "            extra_fields=extra_fields, timeout=timeout,",
         "        )",
@@ -85,10 +85,8 @@ def _provider_class(provider: str, endpoints: Iterable[Endpoint]) -> str:
     name = PROVIDER_CLASS[provider]
     methods = "\n\n".join(_method(e) for e in endpoints)
     return (
-        f"class Async{name}:\n"
+        f"class Async{name}(AsyncResource):\n"
         f'    """{name} resources of the Push API."""\n\n'
-        "    def __init__(self, client: AsyncOneAll) -> None:\n"
-        "        self._client = client\n\n"
         f"{methods}\n"
     )
 
@@ -102,42 +100,27 @@ def render_resources() -> str:
     classes = "\n\n".join(
         _provider_class(p, [e for e in ENDPOINTS if e.provider == p]) for p in PROVIDERS
     )
-    attrs_lines = "\n".join(f"    {p}: Async{PROVIDER_CLASS[p]}" for p in PROVIDERS)
-    bind_lines = "\n".join(
-        f"        self.{p} = Async{PROVIDER_CLASS[p]}(client)" for p in PROVIDERS
-    )
     return f'''"""One class per provider, one method per row of oneall_push.endpoints."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._transport import Timeout
+from .._io import Timeout
 from ..endpoints import ENDPOINTS
 from ..models.requests import {", ".join(requests)}
 from ..models.results import {", ".join(results)}
+from ._resource import AsyncResource
 from .jobs import AsyncJob
 
-if TYPE_CHECKING:
-    from ._client import AsyncOneAll
-
-__all__ = [{", ".join(f'"Async{PROVIDER_CLASS[p]}"' for p in PROVIDERS)}, "AsyncResources"]
+__all__ = [{", ".join(f'"Async{PROVIDER_CLASS[p]}"' for p in PROVIDERS)}]
 
 _E = {{e.id: e for e in ENDPOINTS}}
 
 
-{classes}
-
-class AsyncResources:
-    """The provider groups, bound to a client."""
-
-{attrs_lines}
-
-    def _bind_resources(self, client: AsyncOneAll) -> None:
-{bind_lines}
-'''
+{classes}'''
 
 
 def render_reference() -> str:

@@ -5,14 +5,18 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors, models
 from ._config import Credentials, RetryPolicy
-from ._transport import (
+from ._io import (
+    AsyncBackend,
     AsyncHttpTransport,
+    AsyncMockBackend,
     AsyncMockTransport,
     AsyncTransport,
     MockHandler,
     Request,
     Response,
+    SyncBackend,
     SyncHttpTransport,
+    SyncMockBackend,
     SyncMockTransport,
     SyncTransport,
     Timeout,
@@ -53,9 +57,11 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ENDPOINTS",
+    "AsyncBackend",
     "AsyncCallbackStore",
     "AsyncHttpTransport",
     "AsyncJob",
+    "AsyncMockBackend",
     "AsyncMockTransport",
     "AsyncOneAll",
     "AsyncTransport",
@@ -68,8 +74,10 @@ __all__ = [
     "Response",
     "RetryPolicy",
     "SyncCallbackStore",
+    "SyncBackend",
     "SyncHttpTransport",
     "SyncJob",
+    "SyncMockBackend",
     "SyncMockTransport",
     "SyncTransport",
     "Timeout",

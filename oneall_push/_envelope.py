@@ -135,7 +135,12 @@ def parse_envelope(document: Any, *, status: int, endpoint: str | None) -> tuple
 
 
 def error_for_envelope(
-    envelope: Envelope, *, http_status: int, endpoint: str | None, retry_after: float | None = None
+    envelope: Envelope,
+    *,
+    http_status: int,
+    endpoint: str | None,
+    retry_after: float | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> APIError:
     """The typed APIError for a response whose HTTP status (>= 400) or flag says error."""
     code = http_status if http_status >= 400 else envelope.status.code
@@ -149,6 +154,7 @@ def error_for_envelope(
         endpoint=endpoint,
         body=envelope.raw,
         retry_after=retry_after,
+        headers=headers,
     )
 
 

@@ -113,10 +113,14 @@ class ResponseDecodeError(OneAllPushError):
 
 
 class APIError(OneAllPushError):
-    """OneAll answered with an error status or ``flag: "error"``.
+    """An API answered with an error: the spine both products' errors share.
 
-    ``info`` is OneAll's own explanation; ``resource`` the path it reports; ``endpoint`` the
-    table name of the call (``twitter.publish_tweet``).
+    For OneAll: an error status or ``flag: "error"``; for X: see :class:`XAPIError`.
+    ``status`` is the HTTP status (OneAll's own code for an error flag), ``headers`` the
+    response headers, ``retry_after`` the server's Retry-After hint in seconds (if any),
+    ``endpoint`` the table name of the call (``twitter.publish_tweet``, ``media.append``).
+    ``info`` is the server's own explanation; ``resource`` the path OneAll reports; ``body``
+    OneAll's whole envelope.
     """
 
     def __init__(
@@ -128,6 +132,7 @@ class APIError(OneAllPushError):
         endpoint: str | None = None,
         body: Mapping[str, Any] | None = None,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.status = status
         self.info = info
@@ -135,8 +140,11 @@ class APIError(OneAllPushError):
         self.endpoint = endpoint
         self.body = body
         self.retry_after = retry_after
-        where = endpoint or resource or "OneAll"
-        super().__init__(f"HTTP {status} from {where}: {info}")
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        return f"HTTP {self.status} from {self.endpoint or self.resource or 'OneAll'}: {self.info}"
 
 
 class BadRequestError(APIError):
@@ -160,7 +168,8 @@ class ConflictError(APIError):
 
 
 class RateLimitError(APIError):
-    """429: too many requests; ``retry_after`` holds the server's hint in seconds, if any."""
+    """429 from either product: too many requests; ``retry_after`` holds the server's hint in
+    seconds, if any (X's own 429s are :class:`XRateLimitError` and :class:`XUsageCappedError`)."""
 
 
 class ServerError(APIError):
@@ -246,11 +255,11 @@ class MalformedCallbackError(OneAllPushError, ValueError):
 # --- X API v2 media upload -----------------------------------------------------------------
 
 
-class XAPIError(OneAllPushError):
-    """The X API answered with an error.
+class XAPIError(APIError):
+    """The X API answered with an error (an :class:`APIError`, like OneAll's).
 
     ``detail`` and ``messages`` carry the useful cause: X often puts it in ``errors[].message``
-    behind a generic ``detail``.
+    behind a generic ``detail``; ``info`` joins them.
     """
 
     def __init__(
@@ -262,28 +271,34 @@ class XAPIError(OneAllPushError):
         type: str | None = None,
         messages: Sequence[str] = (),
         endpoint: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after: float | None = None,
     ) -> None:
-        self.status = status
         self.title = title
         self.detail = detail
         self.type = type
         self.messages = tuple(messages)
-        self.endpoint = endpoint
         parts = [p for p in (title, detail, *self.messages) if p]
-        text = "; ".join(parts) if parts else "empty response body"
-        super().__init__(f"HTTP {status} from X {endpoint or ''}: {text}".replace("  ", " "))
+        info = "; ".join(parts) if parts else "empty response body"
+        super().__init__(status, info, endpoint=endpoint, headers=headers, retry_after=retry_after)
+
+    def _message(self) -> str:
+        return f"HTTP {self.status} from X {self.endpoint or ''}: {self.info}".replace("  ", " ")
 
 
-class XRateLimitError(XAPIError):
-    """429 because a rate-limit window is exhausted; ``reset_at`` says when it reopens."""
+class XRateLimitError(XAPIError, RateLimitError):
+    """429 because a rate-limit window is exhausted; ``reset_at`` says when it reopens.
+
+    Also a :class:`RateLimitError`: ``except RateLimitError`` catches both products' 429s.
+    """
 
     def __init__(self, status: int, *, reset_at: _dt.datetime | None = None, **kw: Any) -> None:
         self.reset_at = reset_at
         super().__init__(status, **kw)
 
 
-class XUsageCappedError(XAPIError):
-    """429 because the app's usage cap is reached: waiting does not help."""
+class XUsageCappedError(XAPIError, RateLimitError):
+    """429 because the app's usage cap is reached: waiting does not help (no ``retry_after``)."""
 
 
 class MediaProcessingError(OneAllPushError):

@@ -2,17 +2,17 @@
 
 ::
 
-    from oneall_push.xmedia import AsyncXMedia, SyncXMedia
+    from oneall_push.xmedia import AsyncXMedia, XMedia
 
     async with AsyncXMedia(bearer_token=USER_TOKEN) as x:
         media = await x.upload("clip.mp4", progress=print)
-    with SyncXMedia(bearer_token=USER_TOKEN) as x:
+    with XMedia(bearer_token=USER_TOKEN) as x:
         media = x.upload("photo.jpg", alt_text="A dancing cat")
     # POST /2/tweets {"media": {"media_ids": [media.id]}}
 """
 
 from ._async.xmedia import DEFAULT_MAX_CONCURRENCY, AsyncXMedia
-from ._sync.xmedia import SyncXMedia
+from ._sync.xmedia import XMedia
 from ._xmedia import (
     CATEGORIES,
     DEFAULT_CHUNK_SIZE,
@@ -36,6 +36,9 @@ from ._xmedia import (
     sniff_media_type,
 )
 
+# The sync client's earlier name.
+SyncXMedia = XMedia
+
 __all__ = [
     "CATEGORIES",
     "DEFAULT_CHUNK_SIZE",
@@ -56,6 +59,7 @@ __all__ = [
     "UploadProgress",
     "UploadedMedia",
     "XAuth",
+    "XMedia",
     "XRetryPolicy",
     "infer_category",
     "parse_rate_limit",

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from oneall_push._backends import AsyncBackend, SyncBackend
+from oneall_push._io import AsyncBackend, SyncBackend
 
 
 class BlockFailed(Exception):

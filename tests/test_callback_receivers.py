@@ -27,8 +27,8 @@ import redis
 import urllib3
 from aiohttp import web
 
+from oneall_push._io import AsyncRedisConnection
 from oneall_push.callbacks import signing
-from oneall_push.callbacks._redis_io import AsyncRedisConnection
 from oneall_push.callbacks.config import CallbackConfig
 from oneall_push.callbacks.outcome import MAX_BODY, CallbackOutcome
 from oneall_push.callbacks.receivers import (
@@ -521,7 +521,7 @@ async def test_an_async_server_on_a_taken_port_cleans_up(
             cleaned.append(self)
             await super().cleanup()
 
-    monkeypatch.setattr("oneall_push.callbacks.server.web.AppRunner", Runner)
+    monkeypatch.setattr("oneall_push._io._callback_server.web.AppRunner", Runner)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

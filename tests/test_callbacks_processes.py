@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from oneall_push import OneAll
+from oneall_push._io import Request, Response, SyncMockTransport
 from oneall_push._sync.stores import SyncRedisStore
-from oneall_push._transport import Request, Response, SyncMockTransport
 from oneall_push.callbacks.config import CallbackConfig
 from tests.callback_helpers import QUEUED, SyncPoster, callback_body, redis_server
 from tests.callback_procs import (

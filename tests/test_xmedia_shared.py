@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from oneall_push._async._xmedia_io import AsyncChunkReader
-from oneall_push._backends import AsyncBackend
+from oneall_push._io import AsyncBackend
 from oneall_push._xmedia import (
     BearerAuth,
     error_from_response,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._transport import Timeout
+from .._io import Timeout
 from ..endpoints import ENDPOINTS
 from ..models.requests import (
     FacebookGroupPicture,
@@ -41,28 +41,16 @@ from ..models.results import (
     PostResult,
     VideoResult,
 )
+from ._resource import AsyncResource
 from .jobs import AsyncJob
 
-if TYPE_CHECKING:
-    from ._client import AsyncOneAll
-
-__all__ = [
-    "AsyncFacebook",
-    "AsyncLinkedIn",
-    "AsyncPinterest",
-    "AsyncTwitter",
-    "AsyncYouTube",
-    "AsyncResources",
-]
+__all__ = ["AsyncFacebook", "AsyncLinkedIn", "AsyncPinterest", "AsyncTwitter", "AsyncYouTube"]
 
 _E = {e.id: e for e in ENDPOINTS}
 
 
-class AsyncFacebook:
+class AsyncFacebook(AsyncResource):
     """Facebook resources of the Push API."""
-
-    def __init__(self, client: AsyncOneAll) -> None:
-        self._client = client
 
     async def publish_user_post(
         self,
@@ -86,7 +74,7 @@ class AsyncFacebook:
             stacklevel=2,
         )
         payload = FacebookUserPost(message=message, link=link, attachments=attachments)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.publish_user_post"],
             {"identity_token": identity_token},
             payload,
@@ -117,7 +105,7 @@ class AsyncFacebook:
             stacklevel=2,
         )
         payload = FacebookUserPicture(url=url, description=description, create_post=create_post)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.upload_user_picture"],
             {"identity_token": identity_token},
             payload,
@@ -148,7 +136,7 @@ class AsyncFacebook:
             stacklevel=2,
         )
         payload = FacebookUserVideo(url=url, description=description, create_post=create_post)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.upload_user_video"],
             {"identity_token": identity_token},
             payload,
@@ -174,7 +162,7 @@ class AsyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookGroupPost(id=id, message=message, link=link, attachments=attachments)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.publish_group_post"],
             {"identity_token": identity_token},
             payload,
@@ -199,7 +187,7 @@ class AsyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookGroupPicture(id=id, url=url, description=description)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.upload_group_picture"],
             {"identity_token": identity_token},
             payload,
@@ -224,7 +212,7 @@ class AsyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookGroupVideo(id=id, url=url, description=description)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.upload_group_video"],
             {"identity_token": identity_token},
             payload,
@@ -250,7 +238,7 @@ class AsyncFacebook:
         See https://docs.oneall.com/api/resources/push/facebook/page/post/
         """
         payload = FacebookPagePost(id=id, message=message, link=link, attachments=attachments)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.publish_page_post"],
             {"identity_token": identity_token},
             payload,
@@ -275,7 +263,7 @@ class AsyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookPagePicture(id=id, url=url, description=description)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.upload_page_picture"],
             {"identity_token": identity_token},
             payload,
@@ -300,7 +288,7 @@ class AsyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookPageVideo(id=id, url=url, description=description)
-        return await self._client._call(
+        return await self._request(
             _E["facebook.upload_page_video"],
             {"identity_token": identity_token},
             payload,
@@ -310,11 +298,8 @@ class AsyncFacebook:
         )
 
 
-class AsyncLinkedIn:
+class AsyncLinkedIn(AsyncResource):
     """LinkedIn resources of the Push API."""
-
-    def __init__(self, client: AsyncOneAll) -> None:
-        self._client = client
 
     async def publish_user_post(
         self,
@@ -336,7 +321,7 @@ class AsyncLinkedIn:
         payload = LinkedInUserPost(
             message=message, link=link, title=title, description=description, picture=picture
         )
-        return await self._client._call(
+        return await self._request(
             _E["linkedin.publish_user_post"],
             {"identity_token": identity_token},
             payload,
@@ -371,7 +356,7 @@ class AsyncLinkedIn:
             description=description,
             picture=picture,
         )
-        return await self._client._call(
+        return await self._request(
             _E["linkedin.publish_company_post"],
             {"identity_token": identity_token},
             payload,
@@ -381,11 +366,8 @@ class AsyncLinkedIn:
         )
 
 
-class AsyncPinterest:
+class AsyncPinterest(AsyncResource):
     """Pinterest resources of the Push API."""
-
-    def __init__(self, client: AsyncOneAll) -> None:
-        self._client = client
 
     async def publish_pin(
         self,
@@ -404,7 +386,7 @@ class AsyncPinterest:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = PinterestPin(picture=picture, description=description, link=link)
-        return await self._client._call(
+        return await self._request(
             _E["pinterest.publish_pin"],
             {"identity_token": identity_token, "board_id": board_id},
             payload,
@@ -428,7 +410,7 @@ class AsyncPinterest:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = PinterestBoard(name=name, description=description)
-        return await self._client._call(
+        return await self._request(
             _E["pinterest.publish_board"],
             {"identity_token": identity_token},
             payload,
@@ -438,11 +420,8 @@ class AsyncPinterest:
         )
 
 
-class AsyncTwitter:
+class AsyncTwitter(AsyncResource):
     """Twitter resources of the Push API."""
-
-    def __init__(self, client: AsyncOneAll) -> None:
-        self._client = client
 
     async def publish_tweet(
         self,
@@ -460,7 +439,7 @@ class AsyncTwitter:
         See https://docs.oneall.com/api/resources/push/twitter/post/
         """
         payload = TwitterPost(message=message, location=location, attachments=attachments)
-        return await self._client._call(
+        return await self._request(
             _E["twitter.publish_tweet"],
             {"identity_token": identity_token},
             payload,
@@ -484,7 +463,7 @@ class AsyncTwitter:
         See https://docs.oneall.com/api/resources/push/twitter/picture/
         """
         payload = TwitterPicture(url=url, description=description)
-        return await self._client._call(
+        return await self._request(
             _E["twitter.upload_picture"],
             {"identity_token": identity_token},
             payload,
@@ -509,7 +488,7 @@ class AsyncTwitter:
         See https://docs.oneall.com/api/resources/push/twitter/video/
         """
         payload = TwitterVideo(video_url=video_url, callback_url=callback_url)
-        return await self._client._start_job(
+        return await self._start_job(
             _E["twitter.upload_video"],
             {"identity_token": identity_token},
             payload,
@@ -519,11 +498,8 @@ class AsyncTwitter:
         )
 
 
-class AsyncYouTube:
+class AsyncYouTube(AsyncResource):
     """YouTube resources of the Push API."""
-
-    def __init__(self, client: AsyncOneAll) -> None:
-        self._client = client
 
     async def upload_video(
         self,
@@ -551,7 +527,7 @@ class AsyncYouTube:
             thumbnail_url=thumbnail_url,
             callback_url=callback_url,
         )
-        return await self._client._start_job(
+        return await self._start_job(
             _E["youtube.upload_video"],
             {"identity_token": identity_token},
             payload,
@@ -576,7 +552,7 @@ class AsyncYouTube:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = YouTubePlaylistVideo(id=id, position=position)
-        return await self._client._call(
+        return await self._request(
             _E["youtube.add_video_to_playlist"],
             {"identity_token": identity_token, "playlist_id": playlist_id},
             payload,
@@ -607,7 +583,7 @@ class AsyncYouTube:
             privacy_status=privacy_status,
             default_language=default_language,
         )
-        return await self._client._call(
+        return await self._request(
             _E["youtube.create_playlist"],
             {"identity_token": identity_token},
             payload,
@@ -642,7 +618,7 @@ class AsyncYouTube:
             default_language=default_language,
             playlists=playlists,
         )
-        return await self._client._call(
+        return await self._request(
             _E["youtube.add_channel_section"],
             {"identity_token": identity_token},
             payload,
@@ -650,20 +626,3 @@ class AsyncYouTube:
             extra_fields=extra_fields,
             timeout=timeout,
         )
-
-
-class AsyncResources:
-    """The provider groups, bound to a client."""
-
-    facebook: AsyncFacebook
-    linkedin: AsyncLinkedIn
-    pinterest: AsyncPinterest
-    twitter: AsyncTwitter
-    youtube: AsyncYouTube
-
-    def _bind_resources(self, client: AsyncOneAll) -> None:
-        self.facebook = AsyncFacebook(client)
-        self.linkedin = AsyncLinkedIn(client)
-        self.pinterest = AsyncPinterest(client)
-        self.twitter = AsyncTwitter(client)
-        self.youtube = AsyncYouTube(client)

@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import IO, Any
 
-from .._backends import AsyncBackend
+from .._io import AsyncBackend
 from .._xmedia._io import (
     AsyncMediaSource,
     FileSnapshot,

@@ -17,8 +17,8 @@ from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
-from .._backends import AsyncBackend
-from .._transport._base import seconds
+from .._io import AsyncBackend
+from .._validate import seconds
 from ..callbacks import signing
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import callback_result_type, result_from_outcome

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from .._backends import AsyncBackend
+from .._io import AsyncBackend
 from ..callbacks import signing
 from ..callbacks._refusals import RefusalLog
 from ..callbacks.config import CallbackConfig

@@ -12,10 +12,9 @@ import abc
 import json
 import logging
 
-from .._backends import AsyncBackend
-from .._transport._base import seconds
+from .._io import AsyncBackend, AsyncRedisConnection
+from .._validate import seconds
 from ..callbacks._memory import MemoryState, Wakeable, Watchers
-from ..callbacks._redis_io import AsyncRedisConnection
 from ..callbacks.outcome import CallbackOutcome
 from ..callbacks.records import JobRecord
 from ..errors import CallbackStoreError

@@ -13,8 +13,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from .._backends import AsyncBackend, AsyncSignal
-from .._transport import AsyncTransport, Request, Response, Timeout
+from .._io import (
+    AsyncBackend,
+    AsyncDefaultTransport,
+    AsyncSignal,
+    AsyncTransport,
+    Request,
+    Response,
+    Timeout,
+)
+from .._retry import RetryStopped, RetryWouldPassDeadline
 from .._xmedia._io import AsyncMediaSource
 from .._xmedia._media_types import (
     DEFAULT_CHUNK_SIZE,
@@ -36,7 +44,7 @@ from .._xmedia._models import (
     UploadProgress,
     XRetryPolicy,
 )
-from .._xmedia._transports import AsyncDefaultTransport
+from .._xmedia._retry import XRetryRules
 from .._xmedia._wire import (
     BearerAuth,
     XAuth,
@@ -45,23 +53,19 @@ from .._xmedia._wire import (
     media_from_document,
     multipart_prefix,
     parse_document,
-    parse_rate_limit,
 )
 from ..errors import (
     ConfigurationError,
-    ConnectError,
     MediaAfterFinalizeError,
     MediaProcessingError,
     MediaProcessingTimeoutError,
     MediaSessionExpiredError,
     MediaSourceError,
     MediaUploadAbortedError,
-    OutcomeUnknownError,
     RequestValidationError,
-    XAPIError,
-    XRateLimitError,
 )
 from ._client import USER_AGENT
+from ._retry import send_with_retries
 from ._xmedia_io import AsyncChunkReader
 
 __all__ = ["DEFAULT_MAX_CONCURRENCY", "AsyncXMedia"]
@@ -75,19 +79,9 @@ DEFAULT_BASE_URL = "https://api.x.com"
 DEFAULT_MAX_CONCURRENCY = 3
 MAX_CONCURRENCY = 16
 DEFAULT_PROCESSING_DEADLINE = 1800.0
-# Added to x-rate-limit-reset: it is whole seconds and clocks drift.
-RATE_LIMIT_SLACK = 1.0
 # A status check made right at the processing deadline still gets this long to answer.
 MIN_CHECK_TIME = 1.0
 _MEDIA_ID = re.compile(r"\A[0-9]{1,19}\Z")
-
-
-class _OutOfTime(Exception):
-    """A wait would pass the caller's deadline (processing) or the session's expiry."""
-
-
-class _Stopped(Exception):
-    """An append gave up its retries because the upload is already failing."""
 
 
 class _Appends:
@@ -539,7 +533,7 @@ class AsyncXMedia:
             known = media
             try:
                 media = await self._status(media.id, give_up_at)
-            except _OutOfTime as exc:
+            except RetryWouldPassDeadline as exc:
                 raise MediaProcessingTimeoutError(media.id, limit, info.state) from exc.__cause__
             except Exception as exc:
                 raise MediaAfterFinalizeError(
@@ -586,7 +580,7 @@ class AsyncXMedia:
 
     def _check_session(self, expires_at: float | None) -> None:
         if expires_at is not None and self._backend.monotonic() >= expires_at:
-            raise _OutOfTime()
+            raise RetryWouldPassDeadline()
 
     async def _append_all(
         self,
@@ -689,7 +683,7 @@ class AsyncXMedia:
 
             sent.add(size, emit)
         except Exception as exc:
-            if appends is not None and not isinstance(exc, _Stopped):
+            if appends is not None and not isinstance(exc, RetryStopped):
                 appends.fail(exc)
             raise
 
@@ -750,68 +744,28 @@ class AsyncXMedia:
         give_up_at: float | None = None,
         stop: AsyncSignal | None = None,
     ) -> Any:
-        """Send with the retry policy; the parsed JSON of a 2xx (None when empty).
+        """Send with the retry rules; the parsed JSON of a 2xx (None when empty).
 
         With ``give_up_at`` (a monotonic instant), request timeouts are capped by the time left
-        and a retry wait that would pass it raises _OutOfTime instead of sleeping. Once
-        ``stop`` is set, no retry starts and a retry wait ends early, raising _Stopped.
+        and a retry wait that would pass it raises RetryWouldPassDeadline instead of sleeping.
+        Once ``stop`` is set, no retry starts and a retry wait ends early (RetryStopped).
         """
         url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
-        attempt = 0
-        while True:
-            attempt += 1
-            request = self._request(method, url, body, content_type, endpoint, give_up_at)
-            failure: Exception
-            try:
-                response = await self._transport.send(request)
-            except ConnectError as exc:
-                failure = exc
-                delay = self._delay_after_network_error(exc, attempt, self.retry.max_retries)
-            except OutcomeUnknownError as exc:
-                failure = exc
-                delay = self._delay_after_network_error(exc, attempt, ambiguous_retries)
-            else:
-                if 200 <= response.status < 300:
-                    return _success_document(response, endpoint)
-                failure, delay = self._delay_after_status(
-                    response, attempt, ambiguous_retries, endpoint
-                )
-            if give_up_at is not None and self._backend.monotonic() + delay > give_up_at:
-                raise _OutOfTime() from failure
-            logger.info("%s: retry %d in %.2f s", endpoint, attempt, delay)
-            if stop is None:
-                await self._backend.sleep(delay)
-            elif await stop.wait(delay):  # True at once when already set
-                raise _Stopped() from failure
-
-    def _delay_after_network_error(self, exc: Exception, attempt: int, allowed: int) -> float:
-        if attempt > min(allowed, self.retry.max_retries):
-            raise exc
-        logger.info("network error: %s", exc)
-        return self.retry.backoff(attempt)
-
-    def _delay_after_status(
-        self, response: Response, attempt: int, ambiguous_retries: int, endpoint: str
-    ) -> tuple[XAPIError, float]:
-        error = error_from_response(response.status, response.headers, response.body, endpoint)
-        logger.info("%s", error)
-        if attempt > self.retry.max_retries:
-            raise error
-        if isinstance(error, XRateLimitError):
-            info = parse_rate_limit(response.headers)
-            now = self._backend.wall_clock()
-            if info is None or info.reset is None or info.reset <= now:
-                return error, self.retry.backoff(attempt)
-            wait = info.reset - now + RATE_LIMIT_SLACK
-            if wait > self.retry.max_rate_limit_wait:
-                raise error
-            return error, wait
-        if type(error) is not XAPIError or attempt > ambiguous_retries:
-            raise error
-        edge_404 = response.status == 404 and not response.body.strip()
-        if response.status >= 500 or edge_404:
-            return error, self.retry.backoff(attempt)
-        raise error
+        rules = XRetryRules(
+            self.retry,
+            ambiguous_retries=ambiguous_retries,
+            endpoint=endpoint,
+            wall_clock=self._backend.wall_clock,
+        )
+        response = await send_with_retries(
+            self._transport,
+            self._backend,
+            rules,
+            lambda _attempt: self._request(method, url, body, content_type, endpoint, give_up_at),
+            give_up_at=give_up_at,
+            stop=stop,
+        )
+        return _success_document(response, endpoint)
 
 
 def _success_document(response: Response, endpoint: str) -> Any:
@@ -825,7 +779,7 @@ def _success_document(response: Response, endpoint: str) -> Any:
 def _aborted(media_id: str, sent: SentCounter, exc: Exception) -> MediaUploadAbortedError:
     """The error for an upload stopped between initialize and a successful finalize."""
     done, total = sent.value, sent.total
-    if isinstance(exc, _OutOfTime):
+    if isinstance(exc, RetryWouldPassDeadline):
         return MediaSessionExpiredError(
             media_id,
             bytes_acknowledged=done,

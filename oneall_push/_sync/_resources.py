@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .._transport import Timeout
+from .._io import Timeout
 from ..endpoints import ENDPOINTS
 from ..models.requests import (
     FacebookGroupPicture,
@@ -41,28 +41,16 @@ from ..models.results import (
     PostResult,
     VideoResult,
 )
+from ._resource import SyncResource
 from .jobs import SyncJob
 
-if TYPE_CHECKING:
-    from ._client import OneAll
-
-__all__ = [
-    "SyncFacebook",
-    "SyncLinkedIn",
-    "SyncPinterest",
-    "SyncTwitter",
-    "SyncYouTube",
-    "SyncResources",
-]
+__all__ = ["SyncFacebook", "SyncLinkedIn", "SyncPinterest", "SyncTwitter", "SyncYouTube"]
 
 _E = {e.id: e for e in ENDPOINTS}
 
 
-class SyncFacebook:
+class SyncFacebook(SyncResource):
     """Facebook resources of the Push API."""
-
-    def __init__(self, client: OneAll) -> None:
-        self._client = client
 
     def publish_user_post(
         self,
@@ -86,7 +74,7 @@ class SyncFacebook:
             stacklevel=2,
         )
         payload = FacebookUserPost(message=message, link=link, attachments=attachments)
-        return self._client._call(
+        return self._request(
             _E["facebook.publish_user_post"],
             {"identity_token": identity_token},
             payload,
@@ -117,7 +105,7 @@ class SyncFacebook:
             stacklevel=2,
         )
         payload = FacebookUserPicture(url=url, description=description, create_post=create_post)
-        return self._client._call(
+        return self._request(
             _E["facebook.upload_user_picture"],
             {"identity_token": identity_token},
             payload,
@@ -148,7 +136,7 @@ class SyncFacebook:
             stacklevel=2,
         )
         payload = FacebookUserVideo(url=url, description=description, create_post=create_post)
-        return self._client._call(
+        return self._request(
             _E["facebook.upload_user_video"],
             {"identity_token": identity_token},
             payload,
@@ -174,7 +162,7 @@ class SyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookGroupPost(id=id, message=message, link=link, attachments=attachments)
-        return self._client._call(
+        return self._request(
             _E["facebook.publish_group_post"],
             {"identity_token": identity_token},
             payload,
@@ -199,7 +187,7 @@ class SyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookGroupPicture(id=id, url=url, description=description)
-        return self._client._call(
+        return self._request(
             _E["facebook.upload_group_picture"],
             {"identity_token": identity_token},
             payload,
@@ -224,7 +212,7 @@ class SyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookGroupVideo(id=id, url=url, description=description)
-        return self._client._call(
+        return self._request(
             _E["facebook.upload_group_video"],
             {"identity_token": identity_token},
             payload,
@@ -250,7 +238,7 @@ class SyncFacebook:
         See https://docs.oneall.com/api/resources/push/facebook/page/post/
         """
         payload = FacebookPagePost(id=id, message=message, link=link, attachments=attachments)
-        return self._client._call(
+        return self._request(
             _E["facebook.publish_page_post"],
             {"identity_token": identity_token},
             payload,
@@ -275,7 +263,7 @@ class SyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookPagePicture(id=id, url=url, description=description)
-        return self._client._call(
+        return self._request(
             _E["facebook.upload_page_picture"],
             {"identity_token": identity_token},
             payload,
@@ -300,7 +288,7 @@ class SyncFacebook:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = FacebookPageVideo(id=id, url=url, description=description)
-        return self._client._call(
+        return self._request(
             _E["facebook.upload_page_video"],
             {"identity_token": identity_token},
             payload,
@@ -310,11 +298,8 @@ class SyncFacebook:
         )
 
 
-class SyncLinkedIn:
+class SyncLinkedIn(SyncResource):
     """LinkedIn resources of the Push API."""
-
-    def __init__(self, client: OneAll) -> None:
-        self._client = client
 
     def publish_user_post(
         self,
@@ -336,7 +321,7 @@ class SyncLinkedIn:
         payload = LinkedInUserPost(
             message=message, link=link, title=title, description=description, picture=picture
         )
-        return self._client._call(
+        return self._request(
             _E["linkedin.publish_user_post"],
             {"identity_token": identity_token},
             payload,
@@ -371,7 +356,7 @@ class SyncLinkedIn:
             description=description,
             picture=picture,
         )
-        return self._client._call(
+        return self._request(
             _E["linkedin.publish_company_post"],
             {"identity_token": identity_token},
             payload,
@@ -381,11 +366,8 @@ class SyncLinkedIn:
         )
 
 
-class SyncPinterest:
+class SyncPinterest(SyncResource):
     """Pinterest resources of the Push API."""
-
-    def __init__(self, client: OneAll) -> None:
-        self._client = client
 
     def publish_pin(
         self,
@@ -404,7 +386,7 @@ class SyncPinterest:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = PinterestPin(picture=picture, description=description, link=link)
-        return self._client._call(
+        return self._request(
             _E["pinterest.publish_pin"],
             {"identity_token": identity_token, "board_id": board_id},
             payload,
@@ -428,7 +410,7 @@ class SyncPinterest:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = PinterestBoard(name=name, description=description)
-        return self._client._call(
+        return self._request(
             _E["pinterest.publish_board"],
             {"identity_token": identity_token},
             payload,
@@ -438,11 +420,8 @@ class SyncPinterest:
         )
 
 
-class SyncTwitter:
+class SyncTwitter(SyncResource):
     """Twitter resources of the Push API."""
-
-    def __init__(self, client: OneAll) -> None:
-        self._client = client
 
     def publish_tweet(
         self,
@@ -460,7 +439,7 @@ class SyncTwitter:
         See https://docs.oneall.com/api/resources/push/twitter/post/
         """
         payload = TwitterPost(message=message, location=location, attachments=attachments)
-        return self._client._call(
+        return self._request(
             _E["twitter.publish_tweet"],
             {"identity_token": identity_token},
             payload,
@@ -484,7 +463,7 @@ class SyncTwitter:
         See https://docs.oneall.com/api/resources/push/twitter/picture/
         """
         payload = TwitterPicture(url=url, description=description)
-        return self._client._call(
+        return self._request(
             _E["twitter.upload_picture"],
             {"identity_token": identity_token},
             payload,
@@ -509,7 +488,7 @@ class SyncTwitter:
         See https://docs.oneall.com/api/resources/push/twitter/video/
         """
         payload = TwitterVideo(video_url=video_url, callback_url=callback_url)
-        return self._client._start_job(
+        return self._start_job(
             _E["twitter.upload_video"],
             {"identity_token": identity_token},
             payload,
@@ -519,11 +498,8 @@ class SyncTwitter:
         )
 
 
-class SyncYouTube:
+class SyncYouTube(SyncResource):
     """YouTube resources of the Push API."""
-
-    def __init__(self, client: OneAll) -> None:
-        self._client = client
 
     def upload_video(
         self,
@@ -551,7 +527,7 @@ class SyncYouTube:
             thumbnail_url=thumbnail_url,
             callback_url=callback_url,
         )
-        return self._client._start_job(
+        return self._start_job(
             _E["youtube.upload_video"],
             {"identity_token": identity_token},
             payload,
@@ -576,7 +552,7 @@ class SyncYouTube:
         The payload is inferred, not documented: pass other keys in extra_fields.
         """
         payload = YouTubePlaylistVideo(id=id, position=position)
-        return self._client._call(
+        return self._request(
             _E["youtube.add_video_to_playlist"],
             {"identity_token": identity_token, "playlist_id": playlist_id},
             payload,
@@ -607,7 +583,7 @@ class SyncYouTube:
             privacy_status=privacy_status,
             default_language=default_language,
         )
-        return self._client._call(
+        return self._request(
             _E["youtube.create_playlist"],
             {"identity_token": identity_token},
             payload,
@@ -642,7 +618,7 @@ class SyncYouTube:
             default_language=default_language,
             playlists=playlists,
         )
-        return self._client._call(
+        return self._request(
             _E["youtube.add_channel_section"],
             {"identity_token": identity_token},
             payload,
@@ -650,20 +626,3 @@ class SyncYouTube:
             extra_fields=extra_fields,
             timeout=timeout,
         )
-
-
-class SyncResources:
-    """The provider groups, bound to a client."""
-
-    facebook: SyncFacebook
-    linkedin: SyncLinkedIn
-    pinterest: SyncPinterest
-    twitter: SyncTwitter
-    youtube: SyncYouTube
-
-    def _bind_resources(self, client: OneAll) -> None:
-        self.facebook = SyncFacebook(client)
-        self.linkedin = SyncLinkedIn(client)
-        self.pinterest = SyncPinterest(client)
-        self.twitter = SyncTwitter(client)
-        self.youtube = SyncYouTube(client)

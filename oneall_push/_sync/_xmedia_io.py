@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from .._backends import SyncBackend
+from .._io import SyncBackend
 from .._xmedia._io import (
     FileSnapshot,
     SyncMediaSource,

@@ -18,8 +18,8 @@ from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
-from .._backends import SyncBackend
-from .._transport._base import seconds
+from .._io import SyncBackend
+from .._validate import seconds
 from ..callbacks import signing
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import callback_result_type, result_from_outcome

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from .._backends import SyncBackend
+from .._io import SyncBackend
 from ..callbacks import signing
 from ..callbacks._refusals import RefusalLog
 from ..callbacks.config import CallbackConfig

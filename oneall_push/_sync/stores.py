@@ -13,10 +13,9 @@ import abc
 import json
 import logging
 
-from .._backends import SyncBackend
-from .._transport._base import seconds
+from .._io import SyncBackend, SyncRedisConnection
+from .._validate import seconds
 from ..callbacks._memory import MemoryState, Wakeable, Watchers
-from ..callbacks._redis_io import SyncRedisConnection
 from ..callbacks.outcome import CallbackOutcome
 from ..callbacks.records import JobRecord
 from ..errors import CallbackStoreError

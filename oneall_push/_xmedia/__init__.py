@@ -2,7 +2,7 @@
 ``_transports`` only builds the clients' default transports).
 
 The clients are :class:`oneall_push._async.xmedia.AsyncXMedia` and its generated twin
-:class:`oneall_push._sync.xmedia.SyncXMedia`; the chunk readers are in
+:class:`oneall_push._sync.xmedia.XMedia`; the chunk readers are in
 ``oneall_push/_async/_xmedia_io.py`` (and its twin).
 """
 

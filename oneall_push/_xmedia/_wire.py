@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from .._config import parse_retry_after
 from ..errors import ConfigurationError, XAPIError, XRateLimitError, XUsageCappedError
 from ._models import ProcessingError, ProcessingInfo, UploadedMedia
 
@@ -237,6 +238,10 @@ def error_from_response(
         "type": type_,
         "messages": messages,
         "endpoint": endpoint,
+        "headers": headers,
+        "retry_after": parse_retry_after(
+            next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        ),
     }
     if status == 429:
         if is_usage_capped(document):

@@ -12,11 +12,11 @@
 from __future__ import annotations
 
 from .._async.receiver import AsyncCallbackHandler
+from .._io._aiohttp_receiver import HANDLER_KEY, callback_view, make_callback_app
+from .._io._callback_server import AsyncCallbackServer, SyncCallbackServer
 from .._sync.receiver import SyncCallbackHandler
-from .aiohttp_app import HANDLER_KEY, callback_view, make_callback_app
 from .outcome import MAX_BODY, CallbackResponse
 from .redaction import SignatureRedactingFilter
-from .server import AsyncCallbackServer, SyncCallbackServer
 
 __all__ = [
     "HANDLER_KEY",

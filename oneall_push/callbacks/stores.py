@@ -9,8 +9,8 @@ Redis connections behind the latter (``AsyncRedisConnection(url, max_connections
 from __future__ import annotations
 
 from .._async.stores import AsyncCallbackStore, AsyncMemoryStore, AsyncRedisStore
+from .._io import AsyncRedisConnection, SyncRedisConnection
 from .._sync.stores import SyncCallbackStore, SyncMemoryStore, SyncRedisStore
-from ._redis_io import AsyncRedisConnection, SyncRedisConnection
 from .outcome import CallbackOutcome
 
 __all__ = [

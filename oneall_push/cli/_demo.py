@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from .. import AsyncOneAll, CallbackConfig, RetryPolicy, errors
 from .._async.stores import AsyncMemoryStore
-from ..callbacks.server import AsyncCallbackServer
+from ..callbacks.receivers import AsyncCallbackServer
 from ..sandbox import Sandbox, serve
 from ..sandbox.xmedia import XMediaSandbox
 from ..xmedia import AsyncXMedia, MediaEvent, ProcessingProgress, UploadProgress, XRetryPolicy

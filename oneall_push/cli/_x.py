@@ -1,6 +1,6 @@
 """``oneall-push x upload``: X API v2 chunked media upload from the command line.
 
-Uses the synchronous :class:`~oneall_push.xmedia.SyncXMedia`. The bearer token comes from
+Uses the synchronous :class:`~oneall_push.xmedia.XMedia`. The bearer token comes from
 ``--bearer-token`` or ``X_BEARER_TOKEN`` and is never printed.
 """
 
@@ -25,9 +25,9 @@ from ..xmedia import (
     MEDIA_TYPES,
     MediaEvent,
     ProcessingProgress,
-    SyncXMedia,
     UploadedMedia,
     UploadProgress,
+    XMedia,
 )
 
 __all__ = ["add_parser", "parse_size", "run"]
@@ -305,7 +305,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     isatty = getattr(err, "isatty", None)
     progress = _Progress(err, tty=bool(isatty and isatty()))
     try:
-        with SyncXMedia(
+        with XMedia(
             bearer_token=token,
             base_url=base_url,
             chunk_size=args.chunk_size,

@@ -18,11 +18,9 @@ import pytest
 import redis
 
 from oneall_push import AsyncJob, AsyncMockTransport, AsyncOneAll
-from oneall_push._backends import AsyncBackend
-from oneall_push._transport import Request, Response
+from oneall_push._io import AsyncBackend, AsyncRedisConnection, Request, Response
 from oneall_push.callbacks import signing
 from oneall_push.callbacks._memory import Wakeable
-from oneall_push.callbacks._redis_io import AsyncRedisConnection
 from oneall_push.callbacks.config import CallbackConfig
 from oneall_push.callbacks.outcome import CallbackOutcome
 from oneall_push.callbacks.records import JobRecord

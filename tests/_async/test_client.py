@@ -13,6 +13,7 @@ import pytest
 
 from oneall_push import (
     ENDPOINTS,
+    AsyncMockBackend,
     AsyncMockTransport,
     AsyncOneAll,
     ConfigurationError,
@@ -44,9 +45,9 @@ def sent(client: AsyncOneAll) -> list[Request]:
 
 
 def slept(client: AsyncOneAll) -> list[float]:
-    transport = client._transport
-    assert isinstance(transport, AsyncMockTransport)
-    return transport.slept
+    backend = client._backend
+    assert isinstance(backend, AsyncMockBackend)
+    return backend.slept
 
 
 async def call(client: AsyncOneAll, endpoint: Endpoint, **overrides: Any) -> Any:

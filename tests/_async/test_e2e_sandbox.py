@@ -12,8 +12,8 @@ import attrs
 import pytest
 
 from oneall_push import AsyncOneAll, CallbackConfig, OutcomeUnknownError, RetryPolicy, errors
-from oneall_push._backends import AsyncBackend
 from oneall_push._convert import _wire_name
+from oneall_push._io import AsyncBackend
 from oneall_push.endpoints import ENDPOINTS, Endpoint
 from oneall_push.sandbox import QUEUED_TEXT, Sandbox
 from tests.callback_helpers import AsyncCallbackServer, AsyncMemoryStore

@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from oneall_push._backends import AsyncBackend, AsyncSignal
-from oneall_push._transport import (
+from oneall_push._io import (
+    AsyncBackend,
     AsyncHttpTransport,
     AsyncMockTransport,
+    AsyncSignal,
     AsyncTransport,
     Request,
     Response,
@@ -220,9 +221,6 @@ class AsyncGateTransport(AsyncTransport):
         finally:
             with self.lock:
                 self.in_flight -= 1
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
 
     async def close(self) -> None:
         await self.inner.close()
@@ -639,7 +637,7 @@ async def test_token_never_leaks(
 class AsyncFakeClock(AsyncBackend):
     """Sleeping takes no time; monotonic and wall clocks advance by what was slept.
 
-    Its signals wait on this clock too (see AsyncClockSignal); with ``hold_waits`` they
+    Its signals wait on this clock too (see the clock signal below); with ``hold_waits`` they
     really wait, at most 5 s, for someone to set them.
     """
 
@@ -1361,9 +1359,6 @@ class AsyncHoldTransport(AsyncTransport):
         if request.endpoint == "media.append":
             await self.release.wait(5.0)
         return await self.inner.send(request)
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
 
 
 async def test_a_short_source_wins_over_failing_appends_in_flight() -> None:

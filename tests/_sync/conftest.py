@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from oneall_push import MockHandler, OneAll, RetryPolicy, SyncMockTransport
+from oneall_push import MockHandler, OneAll, RetryPolicy, SyncMockBackend, SyncMockTransport
 
 PRIVATE_KEY = "priv-SECRET-5f1d2c"
 PUBLIC_KEY = "pub-3a9e"
@@ -16,12 +16,13 @@ ClientFactory = Callable[..., OneAll]
 
 @pytest.fixture
 def make_client() -> Iterator[ClientFactory]:
-    """Build clients on the mock transport (``handler=``) or a real one (``base_url=``)."""
+    """Build clients on the mock transport and backend (``handler=``) or a real one (``base_url=``)."""
     made: list[OneAll] = []
 
     def make(handler: MockHandler | None = None, **kwargs: Any) -> OneAll:
         if handler is not None:
             kwargs["transport"] = SyncMockTransport(handler)
+            kwargs.setdefault("backend", SyncMockBackend())
         kwargs.setdefault("subdomain", "demo")
         kwargs.setdefault("retry", RetryPolicy(backoff_initial=0.01, backoff_max=0.02))
         client = OneAll(public_key=PUBLIC_KEY, private_key=PRIVATE_KEY, **kwargs)

@@ -19,11 +19,9 @@ import pytest
 import redis
 
 from oneall_push import OneAll, SyncJob, SyncMockTransport
-from oneall_push._backends import SyncBackend
-from oneall_push._transport import Request, Response
+from oneall_push._io import Request, Response, SyncBackend, SyncRedisConnection
 from oneall_push.callbacks import signing
 from oneall_push.callbacks._memory import Wakeable
-from oneall_push.callbacks._redis_io import SyncRedisConnection
 from oneall_push.callbacks.config import CallbackConfig
 from oneall_push.callbacks.outcome import CallbackOutcome
 from oneall_push.callbacks.records import JobRecord

@@ -25,6 +25,7 @@ from oneall_push import (
     ResponseDecodeError,
     RetryPolicy,
     ServerError,
+    SyncMockBackend,
     SyncMockTransport,
     Timeout,
     errors,
@@ -45,9 +46,9 @@ def sent(client: OneAll) -> list[Request]:
 
 
 def slept(client: OneAll) -> list[float]:
-    transport = client._transport
-    assert isinstance(transport, SyncMockTransport)
-    return transport.slept
+    backend = client._backend
+    assert isinstance(backend, SyncMockBackend)
+    return backend.slept
 
 
 def call(client: OneAll, endpoint: Endpoint, **overrides: Any) -> Any:

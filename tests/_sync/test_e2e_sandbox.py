@@ -13,8 +13,8 @@ import attrs
 import pytest
 
 from oneall_push import CallbackConfig, OneAll, OutcomeUnknownError, RetryPolicy, errors
-from oneall_push._backends import SyncBackend
 from oneall_push._convert import _wire_name
+from oneall_push._io import SyncBackend
 from oneall_push.endpoints import ENDPOINTS, Endpoint
 from oneall_push.sandbox import QUEUED_TEXT, Sandbox
 from tests.callback_helpers import SyncCallbackServer, SyncMemoryStore

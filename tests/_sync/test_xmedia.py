@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
-from oneall_push._backends import SyncBackend, SyncSignal
-from oneall_push._transport import (
+from oneall_push._io import (
     Request,
     Response,
+    SyncBackend,
     SyncHttpTransport,
     SyncMockTransport,
+    SyncSignal,
     SyncTransport,
     Timeout,
 )
@@ -46,8 +47,8 @@ from oneall_push.sandbox.xmedia import XMediaSandbox
 from oneall_push.xmedia import (
     MediaEvent,
     ProcessingProgress,
-    SyncXMedia,
     UploadProgress,
+    XMedia,
     XRetryPolicy,
 )
 from tests.xmedia_tokens import X_TOKEN, X_TOKEN_NO_SCOPE
@@ -59,7 +60,7 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 FAST_RETRY = XRetryPolicy(backoff_initial=0.001, backoff_max=0.005)
 
-XFactory = Callable[..., SyncXMedia]
+XFactory = Callable[..., XMedia]
 
 
 def video_bytes(size: int) -> bytes:
@@ -69,15 +70,15 @@ def video_bytes(size: int) -> bytes:
 @pytest.fixture
 def make_x(x_sandbox: XMediaSandbox) -> Iterator[XFactory]:
     """Clients aimed at the sandbox (or at the mock transport with ``transport=``)."""
-    made: list[SyncXMedia] = []
+    made: list[XMedia] = []
 
-    def make(**kwargs: Any) -> SyncXMedia:
+    def make(**kwargs: Any) -> XMedia:
         kwargs.setdefault("bearer_token", X_TOKEN)
         kwargs.setdefault("base_url", x_sandbox.base_url)
         kwargs.setdefault("retry", FAST_RETRY)
         kwargs.setdefault("min_poll_interval", 0.001)
         kwargs.setdefault("chunk_size", 64 * 1024)
-        client = SyncXMedia(**kwargs)
+        client = XMedia(**kwargs)
         made.append(client)
         return client
 
@@ -221,9 +222,6 @@ class SyncGateTransport(SyncTransport):
         finally:
             with self.lock:
                 self.in_flight -= 1
-
-    def sleep(self, seconds: float) -> None:
-        self.inner.sleep(seconds)
 
     def close(self) -> None:
         self.inner.close()
@@ -632,7 +630,7 @@ def test_token_never_leaks(
 class SyncFakeClock(SyncBackend):
     """Sleeping takes no time; monotonic and wall clocks advance by what was slept.
 
-    Its signals wait on this clock too (see AsyncClockSignal); with ``hold_waits`` they
+    Its signals wait on this clock too (see the clock signal below); with ``hold_waits`` they
     really wait, at most 5 s, for someone to set them.
     """
 
@@ -707,9 +705,9 @@ def script_handler(script: Script) -> Callable[[Request], Response | BaseExcepti
     return handle
 
 
-def mock_client(script: Script, clock: SyncFakeClock, **kwargs: Any) -> SyncXMedia:
+def mock_client(script: Script, clock: SyncFakeClock, **kwargs: Any) -> XMedia:
     kwargs.setdefault("retry", XRetryPolicy())
-    return SyncXMedia(
+    return XMedia(
         bearer_token=X_TOKEN,
         transport=SyncMockTransport(script_handler(script)),
         backend=clock,
@@ -831,7 +829,7 @@ def test_the_wire_format() -> None:
         "media.finalize": [answer(document={"data": MEDIA})],
     }
     transport = SyncMockTransport(script_handler(script))
-    with SyncXMedia(bearer_token=X_TOKEN, transport=transport, backend=clock) as x:
+    with XMedia(bearer_token=X_TOKEN, transport=transport, backend=clock) as x:
         x.upload(video_bytes(1000), additional_owners=["2244994945"], shared=False)
     init, append, final = transport.requests
     assert init.url == "https://api.x.com/2/media/upload/initialize"
@@ -877,7 +875,7 @@ def test_the_wire_format() -> None:
 )
 def test_bad_configuration_names_the_argument(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises(ConfigurationError, match=name):
-        SyncXMedia(bearer_token=X_TOKEN, **kwargs)
+        XMedia(bearer_token=X_TOKEN, **kwargs)
 
 
 def test_low_level_calls_check_types(make_x: XFactory, x_sandbox: XMediaSandbox) -> None:
@@ -1091,7 +1089,7 @@ def test_auth_headers_are_made_per_attempt() -> None:
     }
     signer = NonceSigner("t")
     transport = SyncMockTransport(script_handler(script))
-    with SyncXMedia(auth=signer, transport=transport, backend=clock) as x:
+    with XMedia(auth=signer, transport=transport, backend=clock) as x:
         x.upload(video_bytes(1000))
     nonces = [r.headers["X-Nonce"] for r in transport.requests]
     assert nonces == ["1", "2", "3", "4", "5"]
@@ -1112,7 +1110,7 @@ def test_rate_limit_on_status_cannot_outlast_the_deadline() -> None:
         ],
     }
     transport = SyncMockTransport(script_handler(script))
-    x = SyncXMedia(bearer_token=X_TOKEN, transport=transport, backend=clock, processing_deadline=10)
+    x = XMedia(bearer_token=X_TOKEN, transport=transport, backend=clock, processing_deadline=10)
     with pytest.raises(MediaProcessingTimeoutError) as info:
         x.upload(video_bytes(1000))
     x.close()
@@ -1320,7 +1318,7 @@ def test_a_fatal_append_stops_the_others_rate_limit_wait(fatal_first: bool) -> N
     clock = SyncFakeClock()
     clock.hold_waits = not fatal_first
     transport = SyncTwoAppends(clock, fatal_first=fatal_first)
-    x = SyncXMedia(
+    x = XMedia(
         bearer_token=X_TOKEN, transport=transport, backend=clock, chunk_size=500, max_concurrency=2
     )
     with pytest.raises(MediaUploadAbortedError) as info:
@@ -1347,9 +1345,6 @@ class SyncHoldTransport(SyncTransport):
             self.release.wait(5.0)
         return self.inner.send(request)
 
-    def sleep(self, seconds: float) -> None:
-        self.inner.sleep(seconds)
-
 
 def test_a_short_source_wins_over_failing_appends_in_flight() -> None:
     data = video_bytes(1000)
@@ -1364,7 +1359,7 @@ def test_a_short_source_wins_over_failing_appends_in_flight() -> None:
         "media.append": [answer(400, {"title": "Invalid Request"})],
     }
     mock = SyncMockTransport(script_handler(script))
-    x = SyncXMedia(
+    x = XMedia(
         bearer_token=X_TOKEN,
         transport=SyncHoldTransport(mock, ended),
         backend=SyncFakeClock(),

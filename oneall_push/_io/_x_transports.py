@@ -1,4 +1,4 @@
-"""The X media clients' default transports, one per colour (hand-written, like ``_backends``).
+"""The X media clients' default transports, one per colour (hand-written).
 
 Named ``Async*``/``Sync*`` so the generated sync client calls the sync one. Each pool keeps a
 connection for every append in flight: urllib3 drops what exceeds its ``maxsize`` (10 by
@@ -7,7 +7,9 @@ default) after use, which would reconnect at ``max_concurrency`` 11 to 16.
 
 from __future__ import annotations
 
-from .._transport import AsyncHttpTransport, AsyncTransport, SyncHttpTransport, SyncTransport
+from ._aiohttp import AsyncHttpTransport
+from ._http import AsyncTransport, SyncTransport
+from ._urllib3 import SyncHttpTransport
 
 __all__ = ["AsyncDefaultTransport", "SyncDefaultTransport"]
 

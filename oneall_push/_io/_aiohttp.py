@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 
 from ..errors import ConfigurationError, ConnectError, OneAllPushError, OutcomeUnknownError
-from ._base import AsyncTransport, Request, Response, Timeout
+from ._http import AsyncTransport, Request, Response, Timeout
 
 __all__ = ["AsyncHttpTransport"]
 
@@ -101,9 +101,6 @@ class AsyncHttpTransport(AsyncTransport):
             )
             self._timeouts[timeout] = cached
         return cached
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
     async def close(self) -> None:
         if self._session is not None and self._owns_session and not self._session.closed:

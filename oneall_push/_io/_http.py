@@ -1,4 +1,4 @@
-"""The I/O seam: requests, responses and the two transport interfaces.
+"""Requests, responses and the two HTTP transport interfaces.
 
 ``_async`` code talks only to :class:`AsyncTransport`; unasync renames it to :class:`SyncTransport`
 for the generated half. Both are hand-written, never generated.
@@ -7,40 +7,16 @@ for the generated half. Both are hand-written, never generated.
 from __future__ import annotations
 
 import abc
-import math
+import functools
 from collections.abc import Mapping
-from typing import Any, Literal, overload
+from typing import Any
 
 import attrs
 
-from ..errors import RequestValidationError
+from .._config import parse_retry_after
+from .._validate import seconds
 
-__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout", "seconds"]
-
-
-@overload
-def seconds(
-    value: Any, field: str, *, optional: Literal[True], zero: bool = ...
-) -> float | None: ...
-@overload
-def seconds(
-    value: Any, field: str, *, optional: Literal[False] = ..., zero: bool = ...
-) -> float: ...
-def seconds(value: Any, field: str, *, optional: bool = False, zero: bool = False) -> float | None:
-    """``value`` as a finite, positive number of seconds (``zero``: or 0; ``optional``: or None).
-
-    Anything else raises :class:`RequestValidationError` naming ``field``.
-    """
-    if value is None and optional:
-        return None
-    accepted = f"a {'non-negative' if zero else 'positive'} number of seconds" + (
-        " or None" if optional else ""
-    )
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestValidationError(field, f"must be {accepted}, not {type(value).__name__}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
-        raise RequestValidationError(field, f"must be {accepted} (got {value!r})")
-    return float(value)
+__all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"]
 
 
 def _connect_seconds(value: Any) -> float | None:
@@ -94,28 +70,29 @@ class Response:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
+    @functools.cached_property
+    def retry_after(self) -> float | None:
+        """The Retry-After header in seconds (parsed once), or None when absent or unreadable."""
+        return parse_retry_after(self.header("retry-after"))
+
 
 class AsyncTransport(abc.ABC):
-    """Sends one HTTP request and sleeps; raises ConnectError or OutcomeUnknownError."""
+    """Sends one HTTP request; raises ConnectError or OutcomeUnknownError. Never waits
+    between attempts: retries and sleeping belong to the client and its backend."""
 
     @abc.abstractmethod
     async def send(self, request: Request) -> Response: ...
-
-    @abc.abstractmethod
-    async def sleep(self, seconds: float) -> None: ...
 
     async def close(self) -> None:
         pass
 
 
 class SyncTransport(abc.ABC):
-    """Sends one HTTP request and sleeps; raises ConnectError or OutcomeUnknownError."""
+    """Sends one HTTP request; raises ConnectError or OutcomeUnknownError. Never waits
+    between attempts: retries and sleeping belong to the client and its backend."""
 
     @abc.abstractmethod
     def send(self, request: Request) -> Response: ...
-
-    @abc.abstractmethod
-    def sleep(self, seconds: float) -> None: ...
 
     def close(self) -> None:
         pass

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -15,7 +13,7 @@ from urllib3.exceptions import (
 )
 
 from ..errors import ConnectError, OutcomeUnknownError
-from ._base import Request, Response, SyncTransport, Timeout
+from ._http import Request, Response, SyncTransport, Timeout
 
 __all__ = ["SyncHttpTransport"]
 
@@ -75,9 +73,6 @@ class SyncHttpTransport(SyncTransport):
             ) from exc
         # HTTPHeaderDict: a case-insensitive mapping, like aiohttp's.
         return Response(status=resp.status, headers=resp.headers, body=resp.data)
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
     def close(self) -> None:
         if self._pool is not None and self._owns_pool:

@@ -1,0 +1,142 @@
+"""What every endpoint call goes through: build the request, send it with the retry rules,
+read the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from .._config import RetryPolicy
+from .._envelope import (
+    decode_json,
+    encode_push_body,
+    error_for_envelope,
+    parse_envelope,
+    push_node,
+    structure_result,
+)
+from .._io import AsyncBackend, AsyncTransport, Request, Response, Timeout
+from .._retry import PushRetryRules
+from ..endpoints import Endpoint
+from ..errors import ResponseDecodeError, error_for_status
+from ..models.requests import RequestModel
+from ..models.results import QueuedResult, Result
+from ._retry import send_with_retries
+from .jobs import AsyncJob, AsyncJobManager
+
+__all__ = ["AsyncBaseClient"]
+
+R = TypeVar("R", bound=Result)
+
+
+class AsyncBaseClient:
+    """The transport, backend, retry rules and job manager one client's calls share."""
+
+    base_url: str
+    timeout: Timeout
+    jobs: AsyncJobManager
+    _transport: AsyncTransport
+    _backend: AsyncBackend
+    _headers: Mapping[str, str]
+    _strict_results: bool
+    _retry_rules: PushRetryRules
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._retry_rules.policy
+
+    @retry.setter
+    def retry(self, policy: RetryPolicy) -> None:
+        self._retry_rules = PushRetryRules(policy)
+
+    async def _call(
+        self,
+        endpoint: Endpoint,
+        path_params: Mapping[str, str],
+        payload: RequestModel,
+        result_type: type[R],
+        *,
+        extra_fields: Mapping[str, Any] | None,
+        timeout: Timeout | float | None,
+    ) -> R:
+        """Validate, send with the retry policy, and parse one Push call."""
+        request = self._build_request(endpoint, path_params, payload, extra_fields, timeout)
+        response = await self._send(request)
+        return self._parse(endpoint, response, result_type)
+
+    async def _start_job(
+        self,
+        endpoint: Endpoint,
+        path_params: Mapping[str, str],
+        payload: RequestModel,
+        result_type: type[R],
+        *,
+        extra_fields: Mapping[str, Any] | None,
+        timeout: Timeout | float | None,
+    ) -> AsyncJob[R]:
+        """Send an asynchronous upload; the returned job resolves from OneAll's callback."""
+        job, payload = self.jobs.prepare(
+            endpoint, path_params.get("identity_token", ""), payload, result_type
+        )
+        # Every check runs before anything is stored: bad input leaves no record behind.
+        request = self._build_request(endpoint, path_params, payload, extra_fields, timeout)
+        # The job exists before the POST is sent: a callback that outruns the response is kept.
+        await self.jobs.register(job)
+        try:
+            response = await self._send(request)
+            queued = self._parse(endpoint, response, QueuedResult)
+        except BaseException as exc:
+            await self.jobs.abandon(job, exc)
+            raise
+        return job.with_queued(queued)
+
+    def _build_request(
+        self,
+        endpoint: Endpoint,
+        path_params: Mapping[str, str],
+        payload: RequestModel,
+        extra_fields: Mapping[str, Any] | None,
+        timeout: Timeout | float | None,
+    ) -> Request:
+        path = endpoint.render_path(path_params)
+        body = encode_push_body(endpoint.root, push_node(payload, extra_fields))
+        return Request(
+            method=endpoint.method,
+            url=self.base_url + path,
+            headers=self._headers,
+            body=body,
+            timeout=Timeout.coerce(timeout, self.timeout),
+            endpoint=endpoint.id,
+        )
+
+    async def _send(self, request: Request) -> Response:
+        return await send_with_retries(
+            self._transport, self._backend, self._retry_rules, lambda _attempt: request
+        )
+
+    def _parse(self, endpoint: Endpoint, response: Response, result_type: type[R]) -> R:
+        try:
+            document = decode_json(response.body, status=response.status, endpoint=endpoint.id)
+            envelope, data = parse_envelope(document, status=response.status, endpoint=endpoint.id)
+        except ResponseDecodeError as exc:
+            if response.status < 400:
+                raise
+            # A proxy's HTML 502 or a gateway's own JSON still deserves the status's class.
+            raise error_for_status(response.status)(
+                response.status,
+                str(exc),
+                endpoint=endpoint.id,
+                retry_after=response.retry_after,
+                headers=response.headers,
+            ) from exc
+        if response.status >= 400 or envelope.status.flag == "error":
+            raise error_for_envelope(
+                envelope,
+                http_status=response.status,
+                endpoint=endpoint.id,
+                retry_after=response.retry_after,
+                headers=response.headers,
+            )
+        return structure_result(
+            data, envelope, result_type, endpoint=endpoint.id, strict=self._strict_results
+        )
