@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
+import anyio
+
 from ..errors import CallbackStoreError, ConfigurationError
 
 __all__ = ["AsyncRedisConnection", "SyncRedisConnection"]
@@ -251,11 +253,13 @@ class AsyncRedisConnection:
             raise ConfigurationError("subscribe() a store to this Redis connection first")
         self._bind()
         if self._listener is None or self._listener.done():
+            # A task of the connection's own, not of any one call: it lives as long as the
+            # subscription. redis.asyncio runs on asyncio only, so this module may too.
             self._listener = asyncio.ensure_future(self._listen(pattern))
         if self._subscribed.is_set():
             return True
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), wait)
+        with anyio.move_on_after(wait):
+            await self._subscribed.wait()
         return self._subscribed.is_set()
 
     async def _listen(self, pattern: str) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 
+from .._dates import parse_date
+
 __all__ = [
     "BoardResult",
     "ChannelSectionResult",
@@ -47,8 +49,6 @@ class Envelope:
 
     @property
     def date(self) -> dt.datetime | None:
-        from .._convert import parse_date
-
         try:
             return parse_date(self.date_text)
         except ValueError:
