@@ -7,7 +7,6 @@ from . import errors, models
 from ._config import Credentials, RetryPolicy
 from ._io import (
     AsyncBackend,
-    AsyncHttpTransport,
     AsyncMockBackend,
     AsyncMockTransport,
     AsyncTransport,
@@ -31,11 +30,13 @@ _logging.getLogger("oneall_push").addHandler(_logging.NullHandler())
 
 if TYPE_CHECKING:
     from ._async import AsyncCallbackStore, AsyncJob, AsyncOneAll
+    from ._io import AsyncHttpTransport
     from ._sync import OneAll, SyncCallbackStore, SyncJob
 
 # The two client halves load on first use, so the code generator can import the table
 # (and the models) while the generated half is being rebuilt.
 _LAZY = {
+    "AsyncHttpTransport": "._io",
     "AsyncCallbackStore": "._async",
     "AsyncJob": "._async",
     "AsyncOneAll": "._async",

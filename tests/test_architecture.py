@@ -7,6 +7,8 @@ and ``from ... import`` counts, wherever it sits (module level, functions, TYPE_
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -210,3 +212,17 @@ def test_cycle_detection_finds_what_it_should(
 ) -> None:
     modules = _fake_package(tmp_path, files)
     assert len(find_cycles(import_graph(modules))) == expected
+
+
+def test_sync_users_never_import_aiohttp() -> None:
+    code = (
+        "import sys, oneall_push\n"
+        "from oneall_push import OneAll, SyncMockTransport\n"
+        "OneAll(subdomain='demo', public_key='p', private_key='k').close()\n"
+        "assert 'aiohttp' not in sys.modules, 'aiohttp was imported'\n"
+        "from oneall_push import AsyncOneAll\n"
+        "AsyncOneAll(subdomain='demo', public_key='p', private_key='k')\n"
+        "assert 'aiohttp' in sys.modules, 'the async client needs aiohttp'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -6,7 +6,7 @@ from typing import Any
 
 from .._config import Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
-from .._io import AsyncBackend, AsyncHttpTransport, AsyncTransport, Timeout
+from .._io import AsyncBackend, AsyncDefaultTransport, AsyncTransport, Timeout
 from .._retry import PushRetryRules
 from .._version import __version__
 from ..callbacks.config import CallbackConfig
@@ -47,7 +47,7 @@ class AsyncOneAll(AsyncBaseClient):
         self.base_url = resolve_base_url(subdomain, base_url)
         self.timeout = Timeout.coerce(timeout, Timeout())
         self._retry_rules = PushRetryRules(retry if retry is not None else RetryPolicy())
-        self._transport = transport if transport is not None else AsyncHttpTransport()
+        self._transport = transport if transport is not None else AsyncDefaultTransport()
         self._backend = backend if backend is not None else AsyncBackend()
         self._headers = {
             "Authorization": self._credentials.authorization(),

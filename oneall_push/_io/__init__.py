@@ -6,7 +6,8 @@ generated receivers) the callback servers and the aiohttp receiver app. Everythi
 this package is colour-free or generated from ``_async``.
 """
 
-from ._aiohttp import AsyncHttpTransport
+from typing import TYPE_CHECKING, Any
+
 from ._backend import (
     AsyncBackend,
     AsyncSignal,
@@ -15,6 +16,7 @@ from ._backend import (
     SyncSignal,
     SyncTaskPool,
 )
+from ._defaults import AsyncDefaultTransport, SyncDefaultTransport
 from ._http import AsyncTransport, Request, Response, SyncTransport, Timeout
 from ._mock import (
     AsyncMockBackend,
@@ -25,7 +27,24 @@ from ._mock import (
 )
 from ._redis import AsyncRedisConnection, SyncRedisConnection
 from ._urllib3 import SyncHttpTransport
-from ._x_transports import AsyncDefaultTransport, SyncDefaultTransport
+
+if TYPE_CHECKING:
+    from ._aiohttp import AsyncHttpTransport
+
+# aiohttp costs a tenth of a second to import: it loads when an async client first needs it,
+# never for sync users.
+_LAZY = {"AsyncHttpTransport": "._aiohttp"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AsyncBackend",

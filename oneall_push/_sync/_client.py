@@ -7,7 +7,7 @@ from typing import Any
 
 from .._config import Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
-from .._io import SyncBackend, SyncHttpTransport, SyncTransport, Timeout
+from .._io import SyncBackend, SyncDefaultTransport, SyncTransport, Timeout
 from .._retry import PushRetryRules
 from .._version import __version__
 from ..callbacks.config import CallbackConfig
@@ -48,7 +48,7 @@ class OneAll(SyncBaseClient):
         self.base_url = resolve_base_url(subdomain, base_url)
         self.timeout = Timeout.coerce(timeout, Timeout())
         self._retry_rules = PushRetryRules(retry if retry is not None else RetryPolicy())
-        self._transport = transport if transport is not None else SyncHttpTransport()
+        self._transport = transport if transport is not None else SyncDefaultTransport()
         self._backend = backend if backend is not None else SyncBackend()
         self._headers = {
             "Authorization": self._credentials.authorization(),
