@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-from .._async.xmedia import DEFAULT_BASE_URL, DEFAULT_PROCESSING_DEADLINE, MAX_CONCURRENCY
+from .._xmedia._checks import DEFAULT_BASE_URL, DEFAULT_PROCESSING_DEADLINE, MAX_CONCURRENCY
 from ..errors import ConfigurationError, OneAllPushError, RequestValidationError
 from ..xmedia import (
     CATEGORIES,

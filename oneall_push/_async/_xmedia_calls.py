@@ -1,0 +1,318 @@
+"""X API v2 media upload: the dedicated endpoints, each one call with its retry rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from .._io import (
+    AsyncBackend,
+    AsyncDefaultTransport,
+    AsyncSignal,
+    AsyncTransport,
+    Request,
+    Response,
+    Timeout,
+)
+from .._xmedia._checks import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_PROCESSING_DEADLINE,
+    MAX_CONCURRENCY,
+    MIN_CHECK_TIME,
+    cap,
+    check_alt_text,
+    check_media_id,
+    check_segment,
+    check_shared,
+    int_setting,
+    owner_list,
+    seconds_setting,
+)
+from .._xmedia._media_types import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_CHUNK_SIZE,
+    check_total_bytes,
+    infer_category,
+    resolve_media_type,
+)
+from .._xmedia._models import UploadedMedia, XRetryPolicy
+from .._xmedia._retry import XRetryRules
+from .._xmedia._wire import (
+    BearerAuth,
+    XAuth,
+    error_from_response,
+    json_body,
+    media_from_document,
+    multipart_prefix,
+    parse_document,
+)
+from ..errors import ConfigurationError, RequestValidationError
+from ._client import USER_AGENT
+from ._retry import send_with_retries
+
+__all__ = ["AsyncXMediaCalls"]
+
+
+class AsyncXMediaCalls:
+    """The X media endpoints one call at a time: settings, auth, transport and backend.
+
+    The media client (``oneall_push.xmedia``) adds the streaming upload and the processing
+    poller on top.
+    """
+
+    def __init__(
+        self,
+        *,
+        bearer_token: str | None = None,
+        auth: XAuth | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: Timeout | float | None = None,
+        retry: XRetryPolicy | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        max_chunk_size: int = DEFAULT_MAX_CHUNK_SIZE,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        processing_deadline: float = DEFAULT_PROCESSING_DEADLINE,
+        # The floor under check_after_secs; keep it at 1 s against the real API.
+        min_poll_interval: float = 1.0,
+        transport: AsyncTransport | None = None,
+        backend: AsyncBackend | None = None,
+        user_agent: str | None = None,
+    ) -> None:
+        if (bearer_token is None) == (auth is None):
+            raise ConfigurationError("give exactly one of bearer_token= or auth=")
+        if auth is not None and not callable(getattr(auth, "headers", None)):
+            raise ConfigurationError("auth must have a headers(method, url) method")
+        self._auth: XAuth = auth if auth is not None else BearerAuth(bearer_token or "")
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = Timeout.coerce(timeout, Timeout(connect=10.0, read=120.0))
+        if retry is not None and not isinstance(retry, XRetryPolicy):
+            raise ConfigurationError("retry must be an XRetryPolicy")
+        self.retry = retry if retry is not None else XRetryPolicy()
+        self.chunk_size = int_setting("chunk_size", chunk_size, 1)
+        self.max_chunk_size = int_setting("max_chunk_size", max_chunk_size, 1)
+        if chunk_size > max_chunk_size:
+            raise ConfigurationError(
+                f"chunk_size ({chunk_size}) must not exceed max_chunk_size ({max_chunk_size})"
+            )
+        self.max_concurrency = int_setting("max_concurrency", max_concurrency, 1, MAX_CONCURRENCY)
+        self.processing_deadline = seconds_setting(
+            "processing_deadline", processing_deadline, positive=True
+        )
+        self.min_poll_interval = seconds_setting(
+            "min_poll_interval", min_poll_interval, positive=False
+        )
+        self._transport = (
+            transport if transport is not None else AsyncDefaultTransport(self.max_concurrency)
+        )
+        self._backend = backend if backend is not None else AsyncBackend()
+        self._user_agent = user_agent or USER_AGENT
+
+    def __repr__(self) -> str:
+        # Only the auth's type: a custom signer's repr may show its secrets.
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, auth={type(self._auth).__name__})"
+        )
+
+    async def close(self) -> None:
+        """Release the connection pool."""
+        await self._transport.close()
+
+    # --- the dedicated endpoints ----------------------------------------------------------
+
+    async def initialize(
+        self,
+        *,
+        media_type: str,
+        total_bytes: int,
+        media_category: str | None = None,
+        additional_owners: Sequence[str] = (),
+        shared: bool | None = None,
+    ) -> UploadedMedia:
+        """Open an upload session: ``POST /2/media/upload/initialize`` (JSON body).
+
+        Retried only when X provably did not process it (connect error, 429): a repeat would
+        open a second session.
+        """
+        resolve_media_type(media_type, b"", None)
+        if media_category is not None:
+            infer_category(media_type, "tweet", media_category)
+        check_total_bytes(total_bytes)
+        owners = owner_list(additional_owners)
+        check_shared(shared)
+        document: dict[str, Any] = {"media_type": media_type, "total_bytes": total_bytes}
+        if media_category is not None:
+            document["media_category"] = media_category
+        if owners:
+            document["additional_owners"] = owners
+        if shared is not None:
+            document["shared"] = shared
+        answer = await self._exchange(
+            "POST",
+            "/2/media/upload/initialize",
+            body=json_body(document),
+            content_type="application/json",
+            endpoint="media.initialize",
+            ambiguous_retries=0,
+        )
+        media = media_from_document(answer, status=200, endpoint="media.initialize")
+        return media.evolve(media_type=media_type, media_category=media_category)
+
+    async def append(self, media_id: str, segment_index: int, media: bytes) -> None:
+        """Send one chunk: ``POST /2/media/upload/{id}/append`` (multipart ``media`` +
+        ``segment_index``). Retried on connect errors, broken exchanges, 5xx and 429."""
+        check_media_id(media_id)
+        check_segment(segment_index, media)
+        form = multipart_prefix([("segment_index", str(segment_index))])
+        await self._send_append(media_id, form.wrap(bytes(media)), form.content_type, None, None)
+
+    async def finalize(self, media_id: str) -> UploadedMedia:
+        """Close the upload: ``POST /2/media/upload/{id}/finalize`` with the JSON body ``{}``.
+
+        Retried once after a broken exchange or 5xx: finalizing twice answers the same media.
+        """
+        check_media_id(media_id)
+        answer = await self._exchange(
+            "POST",
+            f"/2/media/upload/{media_id}/finalize",
+            body=b"{}",
+            content_type="application/json",
+            endpoint="media.finalize",
+            ambiguous_retries=1,
+        )
+        return media_from_document(answer, status=200, endpoint="media.finalize")
+
+    async def status(self, media_id: str) -> UploadedMedia:
+        """Processing status: ``GET /2/media/upload?media_id=...&command=STATUS``."""
+        check_media_id(media_id)
+        return await self._status(media_id, None)
+
+    async def create_metadata(self, media_id: str, metadata: Mapping[str, Any]) -> Any:
+        """Attach metadata: ``POST /2/media/metadata`` ``{"id": ..., "metadata": {...}}``.
+
+        Returns X's ``data`` object.
+        """
+        check_media_id(media_id)
+        if not isinstance(metadata, Mapping):
+            raise RequestValidationError("metadata", "must be a mapping")
+        alt = metadata.get("alt_text")
+        if isinstance(alt, Mapping):
+            check_alt_text(alt.get("text", ""))
+        answer = await self._exchange(
+            "POST",
+            "/2/media/metadata",
+            body=json_body({"id": media_id, "metadata": dict(metadata)}),
+            content_type="application/json",
+            endpoint="media.metadata",
+            ambiguous_retries=1,
+        )
+        return answer.get("data", answer) if isinstance(answer, Mapping) else answer
+
+    async def set_alt_text(self, media_id: str, text: str) -> Any:
+        """Set the alt text of an image or GIF (1 to 1000 characters)."""
+        check_alt_text(text)
+        return await self.create_metadata(media_id, {"alt_text": {"text": text}})
+
+    # --- one call ---------------------------------------------------------------------------
+
+    async def _status(self, media_id: str, give_up_at: float | None) -> UploadedMedia:
+        answer = await self._exchange(
+            "GET",
+            "/2/media/upload",
+            query={"media_id": media_id, "command": "STATUS"},
+            endpoint="media.status",
+            ambiguous_retries=self.retry.max_retries,
+            give_up_at=give_up_at,
+        )
+        return media_from_document(answer, status=200, endpoint="media.status")
+
+    async def _send_append(
+        self,
+        media_id: str,
+        body: bytes,
+        content_type: str,
+        expires_at: float | None,
+        stop: AsyncSignal | None,
+    ) -> None:
+        await self._exchange(
+            "POST",
+            f"/2/media/upload/{media_id}/append",
+            body=body,
+            content_type=content_type,
+            endpoint="media.append",
+            ambiguous_retries=self.retry.max_retries,
+            give_up_at=expires_at,
+            stop=stop,
+        )
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        content_type: str | None,
+        endpoint: str,
+        give_up_at: float | None,
+    ) -> Request:
+        """One attempt: auth headers are made anew (an OAuth 1.0a nonce must not repeat)."""
+        headers = {
+            **self._auth.headers(method, url),
+            "Accept": "application/json",
+            "User-Agent": self._user_agent,
+        }
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        timeout = self.timeout
+        if give_up_at is not None:
+            left = max(give_up_at - self._backend.monotonic(), MIN_CHECK_TIME)
+            timeout = Timeout(connect=cap(timeout.connect, left), read=cap(timeout.read, left))
+        return Request(
+            method=method, url=url, headers=headers, body=body, timeout=timeout, endpoint=endpoint
+        )
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        endpoint: str,
+        ambiguous_retries: int,
+        give_up_at: float | None = None,
+        stop: AsyncSignal | None = None,
+    ) -> Any:
+        """Send with the retry rules; the parsed JSON of a 2xx (None when empty).
+
+        With ``give_up_at`` (a monotonic instant), request timeouts are capped by the time left
+        and a retry wait that would pass it raises RetryWouldPassDeadline instead of sleeping.
+        Once ``stop`` is set, no retry starts and a retry wait ends early (RetryStopped).
+        """
+        url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
+        rules = XRetryRules(
+            self.retry,
+            ambiguous_retries=ambiguous_retries,
+            endpoint=endpoint,
+            wall_clock=self._backend.wall_clock,
+        )
+        response = await send_with_retries(
+            self._transport,
+            self._backend,
+            rules,
+            lambda _attempt: self._request(method, url, body, content_type, endpoint, give_up_at),
+            give_up_at=give_up_at,
+            stop=stop,
+        )
+        return _success_document(response, endpoint)
+
+
+def _success_document(response: Response, endpoint: str) -> Any:
+    """The JSON of a 2xx; one that carries only ``errors`` (no ``data``) is an error."""
+    document = parse_document(response.body)
+    if isinstance(document, Mapping) and document.get("errors") and "data" not in document:
+        raise error_from_response(response.status, response.headers, response.body, endpoint)
+    return document
