@@ -136,7 +136,7 @@ def test_an_unexpected_error_is_a_logged_500_in_the_envelope(
     def broken(*args: Any) -> dict[str, Any]:
         raise ZeroDivisionError("sandbox bug")
 
-    monkeypatch.setattr(sandbox, "_result_data", broken)
+    monkeypatch.setattr(sandbox._push, "_result_data", broken)
     with caplog.at_level(logging.ERROR, logger="oneall_push.sandbox"):
         status, document = push(sandbox, "pinterest.publish_board", {"name": "B"})
     assert status == 500

@@ -706,7 +706,7 @@ class XMediaSandbox:
     def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         """Serve on a loopback port from a background thread with its own loop; yields the
         base URL (also in ``base_url``)."""
-        from ._server import ServerThread  # _server imports _app, which imports this module
+        from ._serving import ServerThread
 
         with ServerThread(self, host=host, port=port, name="X media sandbox"):
             assert self.base_url is not None
@@ -766,7 +766,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sandbox = XMediaSandbox(tokens=(args.token,), max_chunk_bytes=args.max_chunk_bytes)
 
-    from ._server import start_server
+    from ._serving import start_server
 
     async def serve() -> None:
         runner = await start_server(sandbox, args.host, args.port)
