@@ -16,7 +16,8 @@ from aiohttp import web
 from oneall_push.cli import _x, main
 from oneall_push.cli._demo import fake_mp4, run_demo
 from oneall_push.sandbox import Sandbox, SandboxConfig
-from oneall_push.sandbox.xmedia import XMediaSandbox, _problem
+from oneall_push.sandbox._x_answers import problem as _problem
+from oneall_push.sandbox.xmedia import XMediaSandbox
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(2000)
 

@@ -30,20 +30,35 @@ import asyncio
 import base64
 import binascii
 import json
-import re
 import sys
 import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import attrs
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from .._xmedia._media_types import CATEGORIES, MAX_TOTAL_BYTES, MEDIA_TYPES, PROCESSED_CATEGORIES
+from ._x_answers import (
+    JSON_ONLY,
+    NON_ASCII_FILENAME,
+    NOT_JSON_OBJECT,
+    data_response,
+    drain,
+    fault_response,
+    form_parts,
+    int_or_none,
+    invalid,
+    is_multipart,
+    measure,
+    non_ascii_disposition,
+    not_found,
+    problem,
+)
+from ._x_state import FIRST_ID, MEDIA_ID, PROCESSING_OUTCOMES, XFault, XUpload
 
 __all__ = [
     "PROCESSING_OUTCOMES",
@@ -53,178 +68,6 @@ __all__ = [
     "XUpload",
     "create_app",
 ]
-
-PROBLEM = "https://api.x.com/2/problems/"
-JSON_ONLY = "Requests with bodies must have content-type of application/json."
-NOT_JSON_OBJECT = "Request body must be a JSON object."
-INVALID = "One or more parameters to your request was invalid."
-# X's wording is unknown; non-ASCII filenames broke real uploads (x-ruby 492214d).
-NON_ASCII_FILENAME = "The Content-Disposition of a part must be ASCII (non-ASCII filename)."
-PROCESSING_OUTCOMES = ("succeed", "fail", "error_in_progress", "stuck")
-ENDPOINTS = ("initialize", "append", "finalize", "status", "upload", "metadata")
-FAULT_KINDS = ("status", "empty", "rate_limit", "rate_limit_24h", "usage_capped")
-_ID = re.compile(r"\A[0-9]{1,19}\Z")
-_FIRST_ID = 1880028106020515840
-
-
-@attrs.define(kw_only=True)
-class XFault:
-    """One injected failure. ``times`` matching requests get it (0: every one).
-
-    ``kind``: ``status`` (problem+json with ``status``), ``empty`` (``status`` with an empty
-    body, as X's edge sends 413/431/404), ``rate_limit`` (429, ``x-rate-limit-reset`` in
-    ``reset_in`` seconds), ``rate_limit_24h`` (429 from the user's 24-hour window, reset in
-    ``reset_in`` seconds), ``usage_capped`` (429 usage-capped problem).
-    """
-
-    endpoint: str = "*"
-    kind: str = "status"
-    status: int = 503
-    times: int = 1
-    segment_index: int | None = None
-    reset_in: float = 1.0
-    hits: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        if self.endpoint != "*" and self.endpoint not in ENDPOINTS:
-            raise ValueError(f"endpoint must be '*' or one of {ENDPOINTS}")
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"kind must be one of {FAULT_KINDS}")
-
-    def matches(self, endpoint: str, segment_index: int | None) -> bool:
-        if self.endpoint not in ("*", endpoint):
-            return False
-        if self.segment_index is not None and self.segment_index != segment_index:
-            return False
-        return self.times == 0 or self.hits < self.times
-
-
-@attrs.define(kw_only=True)
-class XUpload:
-    """What the sandbox knows about one media id (no bytes: sizes and CRC-32 per segment)."""
-
-    media_id: str
-    media_key: str
-    media_type: str
-    media_category: str | None
-    total_bytes: int
-    expires_after_secs: int
-    segments: dict[int, tuple[int, int]] = attrs.Factory(dict)
-    finalized: bool = False
-    processing: str | None = None  # outcome, for processed categories
-    polls: int = 0
-    alt_text: str | None = None
-
-    @property
-    def received(self) -> int:
-        return sum(size for size, _ in self.segments.values())
-
-    def crc32(self) -> int:
-        """CRC-32 of the whole file, combined from the segments in order."""
-        crc = 0
-        for index in sorted(self.segments):
-            size, seg = self.segments[index]
-            crc = _crc32_combine(crc, seg, size)
-        return crc
-
-
-def _crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    # zlib's crc32_combine is not exposed by Python; fold crc2 via a zero-extension trick.
-    # crc(A||B) == crc32(B, crc(A)) computed over B's bytes; without B we use the GF(2) method.
-    if len2 == 0:
-        return crc1
-
-    def gf2_times(mat: list[int], vec: int) -> int:
-        total = 0
-        i = 0
-        while vec:
-            if vec & 1:
-                total ^= mat[i]
-            vec >>= 1
-            i += 1
-        return total
-
-    def gf2_square(mat: list[int]) -> list[int]:
-        return [gf2_times(mat, mat[n]) for n in range(32)]
-
-    odd = [0xEDB88320] + [1 << (n - 1) for n in range(1, 32)]
-    even = gf2_square(odd)
-    odd = gf2_square(even)
-    while True:
-        even = gf2_square(odd)
-        if len2 & 1:
-            crc1 = gf2_times(even, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-        odd = gf2_square(even)
-        if len2 & 1:
-            crc1 = gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-    return crc1 ^ crc2
-
-
-def _problem(
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    kind: str = "about:blank",
-    messages: tuple[str, ...] = (),
-    headers: Mapping[str, str] | None = None,
-) -> web.Response:
-    document: dict[str, Any] = {"title": title, "detail": detail, "type": kind, "status": status}
-    if messages:
-        document["errors"] = [{"message": m} for m in messages]
-    return web.Response(
-        status=status,
-        body=json.dumps(document).encode(),
-        content_type="application/problem+json",
-        headers=headers,
-    )
-
-
-def _invalid(*messages: str) -> web.Response:
-    return _problem(
-        400, "Invalid Request", INVALID, kind=PROBLEM + "invalid-request", messages=messages
-    )
-
-
-def _not_found(media_id: str) -> web.Response:
-    return _problem(
-        404,
-        "Not Found Error",
-        f"Could not find media with id: [{media_id}].",
-        kind=PROBLEM + "resource-not-found",
-    )
-
-
-def _data(document: Mapping[str, Any]) -> web.Response:
-    return web.json_response({"data": dict(document)})
-
-
-async def _form_parts(request: web.Request) -> AsyncIterator[BodyPartReader]:
-    """The multipart body's parts, one at a time (nested multiparts are skipped)."""
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if isinstance(part, BodyPartReader):
-            yield part
-
-
-async def _measure(part: BodyPartReader) -> tuple[int, int]:
-    """Read a part to its end, keeping only its size and CRC-32 (chunks are never stored)."""
-    size = crc = 0
-    while chunk := await part.read_chunk(1024 * 1024):
-        size += len(chunk)
-        crc = zlib.crc32(chunk, crc)
-    return size, crc
-
-
-async def _drain(request: web.Request) -> None:
-    while await request.content.readany():
-        pass
 
 
 class XMediaSandbox:
@@ -279,7 +122,7 @@ class XMediaSandbox:
             self.log: deque[tuple[str, str, int]] = deque(maxlen=5000)
             self.in_flight = 0
             self.max_in_flight = 0
-            self._next_id = _FIRST_ID
+            self._next_id = FIRST_ID
 
     def add_fault(self, fault: XFault | None = None, **kwargs: Any) -> XFault:
         """Inject a fault: ``add_fault(endpoint="append", kind="rate_limit", times=2)``."""
@@ -312,8 +155,8 @@ class XMediaSandbox:
         if scheme.lower() == "bearer" and token in self.tokens:
             return None
         if scheme.lower() == "bearer" and token in self.scopeless_tokens:
-            return _problem(403, "Forbidden", "Forbidden")
-        return _problem(401, "Unauthorized", "Unauthorized")
+            return problem(403, "Forbidden", "Forbidden")
+        return problem(401, "Unauthorized", "Unauthorized")
 
     def _fault(self, endpoint: str, segment_index: int | None = None) -> web.Response | None:
         with self._lock:
@@ -323,65 +166,34 @@ class XMediaSandbox:
                     break
             else:
                 return None
-        if fault.kind == "empty":
-            return web.Response(status=fault.status, body=b"")
-        if fault.kind == "status":
-            return _problem(
-                fault.status,
-                "Service Unavailable" if fault.status >= 500 else "Error",
-                f"Fault injected by the oneall-push X media sandbox (HTTP {fault.status}).",
-            )
-        reset = str(int(time.time() + fault.reset_in + 0.999))
-        if fault.kind == "usage_capped":
-            return _problem(
-                429,
-                "UsageCapExceeded",
-                "Usage cap exceeded: Monthly product cap",
-                kind=PROBLEM + "usage-capped",
-            )
-        if fault.kind == "rate_limit_24h":
-            headers = {
-                "x-rate-limit-limit": "1875",
-                "x-rate-limit-remaining": "1800",
-                "x-rate-limit-reset": str(int(time.time() + 60)),
-                "x-user-limit-24hour-limit": "180000",
-                "x-user-limit-24hour-remaining": "0",
-                "x-user-limit-24hour-reset": reset,
-            }
-        else:
-            headers = {
-                "x-rate-limit-limit": "1875",
-                "x-rate-limit-remaining": "0",
-                "x-rate-limit-reset": reset,
-            }
-        return _problem(429, "Too Many Requests", "Too Many Requests", headers=headers)
+        return fault_response(fault)
 
     def _upload(self, media_id: str) -> XUpload | web.Response:
-        if not _ID.match(media_id):
-            return _invalid(f"The `id` query parameter value [{media_id}] is not valid")
+        if not MEDIA_ID.match(media_id):
+            return invalid(f"The `id` query parameter value [{media_id}] is not valid")
         with self._lock:
             upload = self.uploads.get(media_id)
-        return upload if upload is not None else _not_found(media_id)
+        return upload if upload is not None else not_found(media_id)
 
     async def _admit(self, request: web.Request, endpoint: str) -> web.Response | None:
         """Log the call, then check auth and apply faults; a refusal drains the body first."""
         self.log.append(("POST", request.path, -1))
         failure = self._auth(request) or self._fault(endpoint)
         if failure is not None:
-            await _drain(request)
+            await drain(request)
         return failure
 
     async def _json_object(self, request: web.Request) -> dict[str, Any] | web.Response:
         if request.content_type != "application/json":
-            await _drain(request)
-            return _invalid(JSON_ONLY)
+            await drain(request)
+            return invalid(JSON_ONLY)
         raw = await request.read()
         try:
             document = json.loads(raw) if raw.strip() else None
         except ValueError:
-            return _invalid("Request body is not valid JSON.")
+            return invalid("Request body is not valid JSON.")
         if not isinstance(document, dict):
-            return _invalid(NOT_JSON_OBJECT)
+            return invalid(NOT_JSON_OBJECT)
         return document
 
     def _new_upload(
@@ -406,53 +218,9 @@ class XMediaSandbox:
         return upload
 
     def _media(self, upload: XUpload) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": upload.media_id,
-            "media_key": upload.media_key,
-            "expires_after_secs": upload.expires_after_secs,
-        }
-        if upload.finalized:
-            data["size"] = upload.received
-            if upload.media_type.startswith("image/"):
-                data["image"] = {"image_type": upload.media_type}
-            elif upload.media_type.startswith("video/"):
-                data["video"] = {"video_type": upload.media_type}
-        info = self._processing_info(upload)
-        if info is not None:
-            data["processing_info"] = info
-        return data
-
-    def _processing_info(self, upload: XUpload) -> dict[str, Any] | None:
-        if upload.processing is None:
-            return None
-        step, total = upload.polls, max(1, self.processing_polls)
-        if step == 0:
-            return {"state": "pending", "check_after_secs": self.check_after_secs}
-        if upload.processing == "stuck" or step < total:
-            percent = 10 if upload.processing == "stuck" else step * 100 // (total + 1)
-            return {
-                "state": "in_progress",
-                "check_after_secs": self.check_after_secs,
-                "progress_percent": percent,
-            }
-        if upload.processing == "fail":
-            return {
-                "state": "failed",
-                "progress_percent": 100,
-                "error": {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"},
-            }
-        if upload.processing == "error_in_progress":
-            return {
-                "state": "in_progress",
-                "check_after_secs": self.check_after_secs,
-                "progress_percent": 99,
-                "error": {
-                    "code": 3,
-                    "name": "UnsupportedMedia",
-                    "message": "Duration exceeds max duration of 2.minutes+20.seconds",
-                },
-            }
-        return {"state": "succeeded", "progress_percent": 100}
+        return upload.document(
+            processing_polls=self.processing_polls, check_after_secs=self.check_after_secs
+        )
 
     # --- handlers -------------------------------------------------------------------------
 
@@ -479,16 +247,16 @@ class XMediaSandbox:
             problems.append(f"media_category must be one of {sorted(CATEGORIES)}")
         owners = document.get("additional_owners", [])
         if not isinstance(owners, list) or not all(
-            isinstance(o, str) and _ID.match(o) for o in owners
+            isinstance(o, str) and MEDIA_ID.match(o) for o in owners
         ):
             problems.append("additional_owners must be an array of user id strings")
         if "shared" in document and not isinstance(document["shared"], bool):
             problems.append("shared must be a boolean")
         if problems:
-            return _invalid(*problems)
+            return invalid(*problems)
         assert isinstance(media_type, str) and isinstance(total, int)
         upload = self._new_upload(media_type, category, total)
-        return _data(self._media(upload))
+        return data_response(self._media(upload))
 
     async def _append(self, request: web.Request) -> web.StreamResponse:
         media_id = request.match_info["media_id"]
@@ -504,11 +272,11 @@ class XMediaSandbox:
     async def _append_inner(self, request: web.Request, media_id: str) -> web.StreamResponse:
         failure = self._auth(request)
         if failure is not None:
-            await _drain(request)
+            await drain(request)
             return failure
         upload = self._upload(media_id)
         if isinstance(upload, web.Response):
-            await _drain(request)
+            await drain(request)
             return upload
         parsed = await self._read_append(request)
         if isinstance(parsed, web.Response):
@@ -521,16 +289,16 @@ class XMediaSandbox:
         if too_large:
             return web.Response(status=413, body=b"")
         if segment is None:
-            return _invalid("segment_index is required")
+            return invalid("segment_index is required")
         if not 0 <= segment <= 999:
-            return _invalid("segment_index must be an integer from 0 to 999")
+            return invalid("segment_index must be an integer from 0 to 999")
         if size is None:
-            return _invalid("media is required")
+            return invalid("media is required")
         if upload.finalized:
-            return _invalid(f"Media id {media_id} is already finalized")
+            return invalid(f"Media id {media_id} is already finalized")
         with self._lock:
             upload.segments[segment] = (size, crc)
-        return _data({"expires_at": int(time.time()) + upload.expires_after_secs})
+        return data_response({"expires_at": int(time.time()) + upload.expires_after_secs})
 
     async def _read_append(
         self, request: web.Request
@@ -550,36 +318,36 @@ class XMediaSandbox:
                 try:
                     data = base64.b64decode(media, validate=True)
                 except (binascii.Error, ValueError):
-                    return _invalid("media must be base64")
-            json_segment = _int_or_none(seg)
+                    return invalid("media must be base64")
+            json_segment = int_or_none(seg)
             if seg is not None and json_segment is None:
-                return _invalid("segment_index must be an integer from 0 to 999")
+                return invalid("segment_index must be an integer from 0 to 999")
             json_size = None if data is None else len(data)
             limit = self.max_chunk_bytes
             big = bool(limit is not None and json_size is not None and json_size > limit)
             return json_segment, json_size, zlib.crc32(data or b""), big
-        if not _is_multipart(kind, params):
-            await _drain(request)
-            return _invalid(JSON_ONLY)
+        if not is_multipart(kind, params):
+            await drain(request)
+            return invalid(JSON_ONLY)
         segment: int | None = None
         seg_text: str | None = None
         size: int | None = None
         crc = 0
         limit = self.max_chunk_bytes
-        async for part in _form_parts(request):
-            if _non_ascii_disposition(part):
-                await _drain(request)
-                return _invalid(NON_ASCII_FILENAME)
+        async for part in form_parts(request):
+            if non_ascii_disposition(part):
+                await drain(request)
+                return invalid(NON_ASCII_FILENAME)
             if part.name == "segment_index":
                 seg_text = (await part.read(decode=False)).decode("ascii", "replace").strip()
             elif part.name == "media":
-                size, crc = await _measure(part)
+                size, crc = await measure(part)
             else:
-                await _measure(part)
+                await measure(part)
         if seg_text is not None:
-            segment = _int_or_none(seg_text)
+            segment = int_or_none(seg_text)
             if segment is None:
-                return _invalid("segment_index must be an integer from 0 to 999")
+                return invalid("segment_index must be an integer from 0 to 999")
         too_large = limit is not None and size is not None and size > limit
         return segment, size, crc, too_large
 
@@ -590,40 +358,20 @@ class XMediaSandbox:
             return failure
         upload = self._upload(media_id)
         if isinstance(upload, web.Response):
-            await _drain(request)
+            await drain(request)
             return upload
         document = await self._json_object(request)
         if isinstance(document, web.Response):
             return document
         if not upload.finalized:
-            problem = self._completeness(upload)
+            problem = upload.completeness()
             if problem is not None:
-                return _invalid(problem)
+                return invalid(problem)
             with self._lock:
                 upload.finalized = True
                 if upload.media_category in PROCESSED_CATEGORIES:
                     upload.processing = self.processing
-        return _data(self._media(upload))
-
-    def _completeness(self, upload: XUpload) -> str | None:
-        indexes = sorted(upload.segments)
-        received = upload.received
-        if indexes and 0 not in indexes:
-            return (
-                f"segment 0 was never received (segments {indexes[0]}..{indexes[-1]} were): "
-                "segment_index starts at 0"
-            )
-        if indexes and indexes[-1] != len(indexes) - 1:
-            missing = sorted(set(range(indexes[-1] + 1)) - set(indexes))
-            return f"segments missing before finalize: {missing[:20]}"
-        if received < upload.total_bytes:
-            return (
-                f"Finalize called before all bytes were uploaded: received {received} of "
-                f"total_bytes {upload.total_bytes}"
-            )
-        if received > upload.total_bytes:
-            return f"File size mismatch: received {received} bytes, total_bytes is {upload.total_bytes}"
-        return None
+        return data_response(self._media(upload))
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
         self.log.append(("GET", request.path, -1))
@@ -633,50 +381,50 @@ class XMediaSandbox:
         media_id = request.query.get("media_id")
         command = request.query.get("command", "STATUS")
         if media_id is None:
-            return _invalid("The `media_id` query parameter can not be empty")
+            return invalid("The `media_id` query parameter can not be empty")
         if command != "STATUS":
-            return _invalid(f"command must be STATUS on GET, got {command}")
+            return invalid(f"command must be STATUS on GET, got {command}")
         upload = self._upload(media_id)
         if isinstance(upload, web.Response):
             return upload
         if not upload.finalized:
-            return _invalid(f"Media id {media_id} has not been finalized")
+            return invalid(f"Media id {media_id} has not been finalized")
         with self._lock:
             if upload.processing is not None:
                 upload.polls += 1
-        return _data(self._media(upload))
+        return data_response(self._media(upload))
 
     async def _one_shot(self, request: web.Request) -> web.StreamResponse:
         failure = await self._admit(request, "upload")
         if failure is not None:
             return failure
         if "media_category" in request.query:
-            await _drain(request)
-            return _invalid("media_category must be sent in the request body, not the query")
+            await drain(request)
+            return invalid("media_category must be sent in the request body, not the query")
         kind, _, params = request.headers.get("Content-Type", "").partition(";")
-        if not _is_multipart(kind.strip().lower(), params):
-            await _drain(request)
-            return _invalid(JSON_ONLY)
+        if not is_multipart(kind.strip().lower(), params):
+            await drain(request)
+            return invalid(JSON_ONLY)
         fields: dict[str, str] = {}
         size: int | None = None
-        async for part in _form_parts(request):
-            if _non_ascii_disposition(part):
-                await _drain(request)
-                return _invalid(NON_ASCII_FILENAME)
+        async for part in form_parts(request):
+            if non_ascii_disposition(part):
+                await drain(request)
+                return invalid(NON_ASCII_FILENAME)
             if part.name == "media":
-                size, _ = await _measure(part)
+                size, _ = await measure(part)
             elif part.name:
                 fields[part.name] = (await part.read(decode=False)).decode("utf-8", "replace")
         category = fields.get("media_category")
         media_type = fields.get("media_type", "image/jpeg")
         if size is None or category is None:
-            return _invalid("media and media_category are required")
+            return invalid("media and media_category are required")
         if category not in CATEGORIES or media_type not in MEDIA_TYPES:
-            return _invalid("media_category or media_type is not valid")
+            return invalid("media_category or media_type is not valid")
         upload = self._new_upload(media_type, category, size, finalized=True)
         with self._lock:
             upload.segments[0] = (size, 0)
-        return _data(self._media(upload))
+        return data_response(self._media(upload))
 
     async def _metadata(self, request: web.Request) -> web.StreamResponse:
         failure = await self._admit(request, "metadata")
@@ -688,7 +436,7 @@ class XMediaSandbox:
         media_id = document.get("id")
         metadata = document.get("metadata")
         if not isinstance(media_id, str) or not isinstance(metadata, dict):
-            return _invalid("id (string) and metadata (object) are required")
+            return invalid("id (string) and metadata (object) are required")
         upload = self._upload(media_id)
         if isinstance(upload, web.Response):
             return upload
@@ -696,9 +444,9 @@ class XMediaSandbox:
         if alt is not None:
             text = alt.get("text") if isinstance(alt, dict) else None
             if not isinstance(text, str) or not 1 <= len(text) <= 1000:
-                return _invalid("metadata.alt_text.text must be 1 to 1000 characters")
+                return invalid("metadata.alt_text.text must be 1 to 1000 characters")
             upload.alt_text = text
-        return _data({"id": media_id, "associated_metadata": metadata})
+        return data_response({"id": media_id, "associated_metadata": metadata})
 
     # --- serving --------------------------------------------------------------------------
 
@@ -711,32 +459,6 @@ class XMediaSandbox:
         with ServerThread(self, host=host, port=port, name="X media sandbox"):
             assert self.base_url is not None
             yield self.base_url
-
-
-def _is_multipart(kind: str, params: str) -> bool:
-    """``multipart/form-data`` with a non-empty ``boundary=`` after a semicolon."""
-    return kind == "multipart/form-data" and any(
-        p.strip().lower().startswith("boundary=") and len(p.strip()) > 9 for p in params.split(";")
-    )
-
-
-def _non_ascii_disposition(part: BodyPartReader) -> bool:
-    header = part.headers.get("Content-Disposition", "")
-    try:
-        filename = part.filename or ""
-    except (ValueError, UnicodeError):  # an undecodable filename*= is refused as well
-        return True
-    return not header.isascii() or not filename.isascii()
-
-
-def _int_or_none(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,6}", value.strip()):
-        return int(value)
-    return None
 
 
 XMEDIA_SANDBOX = web.AppKey("xmedia_sandbox", XMediaSandbox)
