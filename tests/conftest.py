@@ -1,12 +1,10 @@
-"""Fixtures shared by both halves of the test suite."""
+"""Fixtures shared by both halves of the test suite (defined in ``tests/support/fixtures.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.loopback import ScriptedServer, scripted_server
+pytest_plugins = ["tests.support.fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -16,16 +14,3 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not config.pluginmanager.is_registered(plugin):
         config.pluginmanager.register(plugin, "oneall_push")
-
-
-@pytest.fixture(scope="session")
-def _scripted_server_session() -> Iterator[ScriptedServer]:
-    with scripted_server() as server:
-        yield server
-
-
-@pytest.fixture
-def scripted(_scripted_server_session: ScriptedServer) -> ScriptedServer:
-    """The loopback server with an empty script and no hits."""
-    _scripted_server_session.reset()
-    return _scripted_server_session

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from oneall_push import AsyncOneAll, ConfigurationError
-from tests.loopback import ScriptedServer, Step
-from tests.samples import RESULT_DATA, envelope
+from tests.support.loopback import ScriptedServer, Step
+from tests.support.samples import RESULT_DATA, envelope
 
 OK = Step(document=envelope("/push/x", data={"provider": "twitter", **RESULT_DATA["PostResult"]}))
 POST_ID = RESULT_DATA["PostResult"]["post_id"]

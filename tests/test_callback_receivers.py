@@ -46,7 +46,7 @@ from oneall_push.callbacks.stores import (
     SyncMemoryStore,
 )
 from oneall_push.errors import CallbackVerificationError, ConfigurationError
-from tests.callback_helpers import callback_body, raw_post, redis_server
+from tests.support.callbacks import callback_body, raw_post, redis_server
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "callbacks.md"
 SECRET = "recipe-secret-0123456789abcdef"

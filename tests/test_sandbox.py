@@ -16,7 +16,7 @@ from oneall_push import OneAll, RetryPolicy
 from oneall_push._envelope import encode_push_body
 from oneall_push.endpoints import ENDPOINTS, by_id
 from oneall_push.sandbox import FaultRule, Sandbox, SandboxConfig, SandboxThread, identity_token
-from tests.samples import PICTURE, VIDEO
+from tests.support.samples import PICTURE, VIDEO
 
 BAD_NODE = "The request cannot be processed. Please verify the format of the [{}] node."
 

@@ -27,7 +27,7 @@ from oneall_push.cli._demo import run_demo
 from oneall_push.endpoints import ENDPOINTS, Endpoint, by_id
 from oneall_push.sandbox import QUEUED_TEXT, FaultRule, Sandbox, SandboxConfig
 from oneall_push.sandbox.xmedia import XMediaSandbox
-from tests.samples import SAMPLES
+from tests.support.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 

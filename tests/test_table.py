@@ -14,7 +14,7 @@ from oneall_push import ENDPOINTS, AsyncOneAll, OneAll
 from oneall_push._convert import strict_converter
 from oneall_push.endpoints import PROVIDERS, by_id
 from oneall_push.models import results
-from tests.samples import RESULT_DATA
+from tests.support.samples import RESULT_DATA
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_COPY = Path(__file__).resolve().parent / "fixtures" / "seed_resources.txt"

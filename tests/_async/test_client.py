@@ -31,7 +31,7 @@ from oneall_push import (
     models,
 )
 from oneall_push.endpoints import Endpoint
-from tests.samples import RESULT_DATA, SAMPLES, answer_for, body_of, envelope, json_response
+from tests.support.samples import RESULT_DATA, SAMPLES, answer_for, body_of, envelope, json_response
 
 from .conftest import PRIVATE_KEY, PUBLIC_KEY, ClientFactory
 

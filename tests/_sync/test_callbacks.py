@@ -38,7 +38,7 @@ from oneall_push.errors import (
     UnmanagedJobError,
 )
 from oneall_push.models.results import VideoResult
-from tests.callback_helpers import (
+from tests.support.callbacks import (
     CALLBACK_FAILURE,
     QUEUED,
     SyncCallbackHandler,

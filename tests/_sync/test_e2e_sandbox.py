@@ -17,8 +17,8 @@ from oneall_push._convert import _wire_name
 from oneall_push._io import SyncBackend
 from oneall_push.endpoints import ENDPOINTS, Endpoint
 from oneall_push.sandbox import QUEUED_TEXT, Sandbox
-from tests.callback_helpers import SyncCallbackServer, SyncMemoryStore
-from tests.samples import PICTURE, SAMPLES, VIDEO
+from tests.support.callbacks import SyncCallbackServer, SyncMemoryStore
+from tests.support.samples import PICTURE, SAMPLES, VIDEO
 
 QUICK = RetryPolicy(backoff_initial=0.01, backoff_max=0.02)
 SECRET = "e2e-callback-secret-0123456789abcdef"

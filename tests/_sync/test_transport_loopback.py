@@ -10,8 +10,8 @@ import logging
 import pytest
 
 from oneall_push import ConnectError, OutcomeUnknownError, RetryPolicy, Timeout, errors
-from tests.loopback import ScriptedServer, Step, unused_port
-from tests.samples import RESULT_DATA, envelope
+from tests.support.loopback import ScriptedServer, Step, unused_port
+from tests.support.samples import RESULT_DATA, envelope
 
 from .conftest import PRIVATE_KEY, PUBLIC_KEY, ClientFactory
 

@@ -17,7 +17,7 @@ from oneall_push.models import (
     PostResult,
     VideoResult,
 )
-from tests.samples import RESULT_DATA, answer_for
+from tests.support.samples import RESULT_DATA, answer_for
 
 from .conftest import ClientFactory
 

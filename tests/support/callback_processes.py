@@ -26,7 +26,7 @@ from oneall_push.callbacks.config import CallbackConfig
 from oneall_push.callbacks.outcome import CallbackOutcome
 from oneall_push.callbacks.server import AsyncCallbackServer, SyncCallbackServer
 from oneall_push.errors import OneAllPushError
-from tests.callback_helpers import NotificationLog, record_notifications
+from tests.support.callbacks import NotificationLog, record_notifications
 
 NEVER_POLL = 3600.0
 
