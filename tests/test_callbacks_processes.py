@@ -21,13 +21,13 @@ from oneall_push import OneAll
 from oneall_push._io import Request, Response, SyncMockTransport
 from oneall_push._sync.stores import SyncRedisStore
 from oneall_push.callbacks.config import CallbackConfig
-from tests.support.callbacks import QUEUED, SyncPoster, callback_body, redis_server
 from tests.support.callback_processes import (
     run_async_receiver,
     run_async_waiter,
     run_sync_receiver,
     run_sync_waiter,
 )
+from tests.support.callbacks import QUEUED, SyncPoster, callback_body, redis_server
 
 SECRET = "process-secret-0123456789abcdef"
 JOBS = 40
