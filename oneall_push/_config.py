@@ -12,9 +12,13 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ._version import __version__
 from .errors import ConfigurationError
 
-__all__ = ["Credentials", "RetryPolicy", "parse_retry_after", "settings_from_env"]
+__all__ = ["USER_AGENT", "Credentials", "RetryPolicy", "parse_retry_after", "settings_from_env"]
+
+# Sent by both products' clients unless the caller gives its own.
+USER_AGENT = f"oneall-push-python/{__version__}"
 
 ENV_SUBDOMAIN = "ONEALL_SUBDOMAIN"
 ENV_PUBLIC_KEY = "ONEALL_PUBLIC_KEY"

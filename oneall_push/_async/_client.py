@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._config import Credentials, RetryPolicy, resolve_base_url
+from .._config import USER_AGENT, Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
 from .._io import AsyncBackend, AsyncDefaultTransport, AsyncTransport, Timeout
 from .._retry import PushRetryRules
-from .._version import __version__
 from ..callbacks.config import CallbackConfig
 from ._base_client import AsyncBaseClient
 from ._resources import AsyncFacebook, AsyncLinkedIn, AsyncPinterest, AsyncTwitter, AsyncYouTube
 from .jobs import AsyncCallbackStore, AsyncJobManager
 
-__all__ = ["USER_AGENT", "AsyncOneAll"]
-
-USER_AGENT = f"oneall-push-python/{__version__}"
+__all__ = ["AsyncOneAll"]
 
 
 class AsyncOneAll(AsyncBaseClient):

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from .._config import USER_AGENT
 from .._io import (
     AsyncBackend,
     AsyncDefaultTransport,
@@ -49,7 +50,6 @@ from .._xmedia._wire import (
     parse_document,
 )
 from ..errors import ConfigurationError, RequestValidationError
-from ._client import USER_AGENT
 from ._retry import send_with_retries
 
 __all__ = ["AsyncXMediaCalls"]

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._config import Credentials, RetryPolicy, resolve_base_url
+from .._config import USER_AGENT, Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
 from .._io import SyncBackend, SyncDefaultTransport, SyncTransport, Timeout
 from .._retry import PushRetryRules
-from .._version import __version__
 from ..callbacks.config import CallbackConfig
 from ._base_client import SyncBaseClient
 from ._resources import SyncFacebook, SyncLinkedIn, SyncPinterest, SyncTwitter, SyncYouTube
 from .jobs import SyncCallbackStore, SyncJobManager
 
-__all__ = ["USER_AGENT", "OneAll"]
-
-USER_AGENT = f"oneall-push-python/{__version__}"
+__all__ = ["OneAll"]
 
 
 class OneAll(SyncBaseClient):

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from .._config import USER_AGENT
 from .._io import (
     Request,
     Response,
@@ -50,7 +51,6 @@ from .._xmedia._wire import (
     parse_document,
 )
 from ..errors import ConfigurationError, RequestValidationError
-from ._client import USER_AGENT
 from ._retry import send_with_retries
 
 __all__ = ["SyncXMediaCalls"]
