@@ -206,25 +206,28 @@ class AsyncSignal:
     without blocking. Spurious wake-ups are possible; callers re-check their condition.
     """
 
-    __slots__ = ("_event", "_flag", "_lock", "_loop")
+    __slots__ = ("_event", "_flag", "_lock", "_loop", "_thread")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._flag = False
         self._event: anyio.Event | None = None
         self._loop: object = None  # the waiter's native loop (asyncio loop, trio token)
+        self._thread: int | None = None  # the thread that runs it
 
     def set(self) -> None:
         with self._lock:
             if self._flag:
                 return
             self._flag = True
-            event, loop = self._event, self._loop
+            event, loop, thread = self._event, self._loop, self._thread
         if event is None:
             return
         # RuntimeError: the waiter's loop is closed, nobody to wake.
         with contextlib.suppress(RuntimeError):
-            if _native_loop() is loop:
+            # A thread runs one loop at a time: the waiter's thread may set the event itself,
+            # any other hands the call to the waiter's loop.
+            if threading.get_ident() == thread:
                 event.set()
             else:
                 _call_soon_threadsafe(loop, event.set)
@@ -248,6 +251,7 @@ class AsyncSignal:
             if self._event is None or self._loop is not loop:
                 self._event = anyio.Event()
                 self._loop = loop
+                self._thread = threading.get_ident()
             event = self._event
         if timeout <= 0:
             return self._flag
