@@ -13,8 +13,14 @@ import attrs
 import cattrs
 
 from ._convert import converter, strict_converter
-from .errors import APIError, RequestValidationError, ResponseDecodeError, error_for_status
-from .models.results import Envelope, Result, Status
+from .errors import (
+    APIError,
+    PublishedButIncompleteError,
+    RequestValidationError,
+    ResponseDecodeError,
+    error_for_status,
+)
+from .models.results import Envelope, Result, Status, required_ids
 
 __all__ = [
     "decode_json",
@@ -170,11 +176,24 @@ def _structure_hook(cls: type[Any], strict: bool) -> Callable[[Any, Any], Any]:
     return hook
 
 
+def _missing_ids(data: Any, cls: type[Result]) -> list[str]:
+    if not isinstance(data, Mapping):
+        return []  # not a mapping at all: the structuring below reports it
+    return [name for name in required_ids(cls) if _blank(data.get(name))]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def structure_result(
     data: Any, envelope: Envelope, cls: type[T], *, endpoint: str | None, strict: bool = False
 ) -> T:
     if data is None:
         data = {}
+    missing = _missing_ids(data, cls)
+    if missing:
+        raise PublishedButIncompleteError(missing, envelope=envelope, data=data, endpoint=endpoint)
     try:
         result: T = _structure_hook(cls, strict)(data, cls)
     except (

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models.results import Envelope
 
 __all__ = [
     "APIError",
@@ -33,6 +36,7 @@ __all__ = [
     "OneAllPushError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "PublishedButIncompleteError",
     "RateLimitError",
     "RequestValidationError",
     "ResponseDecodeError",
@@ -106,6 +110,33 @@ class ResponseDecodeError(OneAllPushError):
         self.endpoint = endpoint
         super().__init__(
             f"{message} (HTTP {status}, {endpoint or 'unknown endpoint'}): {body_excerpt!r}"
+        )
+
+
+class PublishedButIncompleteError(OneAllPushError):
+    """OneAll reported success, but the answer lacks the id of what was published.
+
+    Do not retry: it went out, and a retry would publish it twice. ``missing`` names the
+    absent fields; ``envelope`` (status, resource, raw JSON) and ``data`` (``result.data`` as
+    received) keep everything the answer held.
+    """
+
+    def __init__(
+        self,
+        missing: Sequence[str],
+        *,
+        envelope: Envelope,
+        data: Any,
+        endpoint: str | None,
+    ) -> None:
+        self.missing = tuple(missing)
+        self.envelope = envelope
+        self.data = data
+        self.endpoint = endpoint
+        self.status = envelope.status.code
+        super().__init__(
+            f"{endpoint or 'unknown endpoint'}: OneAll reported success but result.data has no "
+            f"{', '.join(self.missing)}; do not retry: it was published"
         )
 
 

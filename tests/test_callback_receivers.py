@@ -521,7 +521,7 @@ async def test_an_async_server_on_a_taken_port_cleans_up(
             cleaned.append(self)
             await super().cleanup()
 
-    monkeypatch.setattr("oneall_push._io._callback_server.web.AppRunner", Runner)
+    monkeypatch.setattr("aiohttp.web.AppRunner", Runner)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -127,10 +127,10 @@ class AsyncJobManager:
         backend: AsyncBackend,
     ) -> None:
         self.config = config
-        self._owns_store = store is None and config is not None
-        self.store: AsyncCallbackStore | None = (
-            store if store is not None else (AsyncMemoryStore() if config is not None else None)
-        )
+        self._owns_store = store is None
+        # Always a store (an empty memory one without callbacks=), so code that hands it to a
+        # receiver needs no None check.
+        self.store: AsyncCallbackStore = store if store is not None else AsyncMemoryStore()
         self._backend = backend
 
     def __repr__(self) -> str:
@@ -138,7 +138,7 @@ class AsyncJobManager:
         return f"{type(self).__name__}(public_url={url!r}, store={self.store!r})"
 
     def store_or_fail(self) -> AsyncCallbackStore:
-        if self.store is None:
+        if self.config is None and self._owns_store:
             raise UnmanagedJobError(
                 "no callback store: pass callbacks=CallbackConfig(...) (and callback_store= to "
                 "share results between processes) to the client"
@@ -181,7 +181,7 @@ class AsyncJobManager:
 
     async def abandon(self, job: AsyncJob[R], exc: BaseException | None = None) -> None:
         """Forget a job whose POST failed, unless OneAll may have queued it anyway."""
-        if not job.managed or self.store is None:
+        if not job.managed:
             return
         if exc is not None and not _provably_not_queued(exc):
             logger.warning(
@@ -226,5 +226,5 @@ class AsyncJobManager:
 
     async def close(self) -> None:
         """Close the store if this manager created it."""
-        if self._owns_store and self.store is not None:
+        if self._owns_store:
             await self.store.close()

@@ -18,9 +18,7 @@ import re
 import socket
 import sys
 import threading
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._async.receiver import AsyncCallbackHandler
 from .._async.stores import AsyncCallbackStore
@@ -29,11 +27,54 @@ from .._sync.stores import SyncCallbackStore
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import MAX_BODY, CallbackResponse
 from ..errors import ConfigurationError
-from ._aiohttp_receiver import make_callback_app
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["AsyncCallbackServer", "SyncCallbackServer"]
 
 logger = logging.getLogger("oneall_push.callbacks")
+
+
+class AsyncJobsView(Protocol):
+    @property
+    def config(self) -> CallbackConfig | None: ...
+    @property
+    def store(self) -> AsyncCallbackStore: ...
+
+
+class AsyncJobsOwner(Protocol):
+    """What ``for_client`` needs of a client: its ``jobs`` (config and store)."""
+
+    @property
+    def jobs(self) -> AsyncJobsView: ...
+
+
+class SyncJobsView(Protocol):
+    @property
+    def config(self) -> CallbackConfig | None: ...
+    @property
+    def store(self) -> SyncCallbackStore: ...
+
+
+class SyncJobsOwner(Protocol):
+    """What ``for_client`` needs of a client: its ``jobs`` (config and store)."""
+
+    @property
+    def jobs(self) -> SyncJobsView: ...
+
+
+def _config_of(jobs: AsyncJobsView | SyncJobsView) -> CallbackConfig:
+    if jobs.config is None:
+        raise ConfigurationError(
+            "the client has no callbacks=CallbackConfig(...): there is nothing to receive"
+        )
+    return jobs.config
+
+
+def _check_idle_timeout(idle_timeout: float) -> None:
+    if idle_timeout <= 0:
+        raise ConfigurationError("idle_timeout must be positive")
 
 
 def _prefix(path: str) -> str:
@@ -57,7 +98,10 @@ class _Address:
 
 
 class AsyncCallbackServer(_Address):
-    """The aiohttp receiver on ``host:port`` (port 0: any free port), on this event loop."""
+    """The aiohttp receiver on ``host:port`` (port 0: any free port), on this event loop.
+
+    An idle keep-alive connection is closed after ``idle_timeout`` seconds.
+    """
 
     def __init__(
         self,
@@ -67,20 +111,49 @@ class AsyncCallbackServer(_Address):
         host: str = "127.0.0.1",
         port: int = 0,
         path: str = "/oneall/callbacks",
+        idle_timeout: float = 30.0,
     ) -> None:
+        _check_idle_timeout(idle_timeout)
         self.handler = AsyncCallbackHandler(config, store)
         self.host = host
         self.port = port
         self.path = _prefix(path)
+        self.idle_timeout = idle_timeout
         self._runner: web.AppRunner | None = None
 
+    @classmethod
+    def for_client(
+        cls,
+        client: AsyncJobsOwner,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str = "/oneall/callbacks",
+        idle_timeout: float = 30.0,
+    ) -> AsyncCallbackServer:
+        """The receiver of ``client``'s jobs: its ``CallbackConfig`` and its jobs' store."""
+        return cls(
+            _config_of(client.jobs),
+            client.jobs.store,
+            host=host,
+            port=port,
+            path=path,
+            idle_timeout=idle_timeout,
+        )
+
     async def start(self) -> AsyncCallbackServer:
+        from aiohttp import web  # only an async receiver needs aiohttp
+
+        from ._aiohttp_receiver import make_callback_app
+
         root = web.Application(client_max_size=MAX_BODY + 1)
         if self.path:
             root.add_subapp(self.path + "/", make_callback_app(self.handler))
         else:
             root = make_callback_app(self.handler)
-        runner = web.AppRunner(root, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            root, access_log=None, handle_signals=False, keepalive_timeout=self.idle_timeout
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
@@ -346,8 +419,7 @@ class SyncCallbackServer(_Address):
         path: str = "/oneall/callbacks",
         idle_timeout: float = 30.0,
     ) -> None:
-        if idle_timeout <= 0:
-            raise ConfigurationError("idle_timeout must be positive")
+        _check_idle_timeout(idle_timeout)
         self.handler = SyncCallbackHandler(config, store)
         self.host = host
         self.port = port
@@ -355,6 +427,26 @@ class SyncCallbackServer(_Address):
         self.idle_timeout = idle_timeout
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_client(
+        cls,
+        client: SyncJobsOwner,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str = "/oneall/callbacks",
+        idle_timeout: float = 30.0,
+    ) -> SyncCallbackServer:
+        """The receiver of ``client``'s jobs: its ``CallbackConfig`` and its jobs' store."""
+        return cls(
+            _config_of(client.jobs),
+            client.jobs.store,
+            host=host,
+            port=port,
+            path=path,
+            idle_timeout=idle_timeout,
+        )
 
     def start(self) -> SyncCallbackServer:
         server = _HTTPServer((self.host, self.port))

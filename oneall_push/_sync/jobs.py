@@ -128,10 +128,10 @@ class SyncJobManager:
         backend: SyncBackend,
     ) -> None:
         self.config = config
-        self._owns_store = store is None and config is not None
-        self.store: SyncCallbackStore | None = (
-            store if store is not None else (SyncMemoryStore() if config is not None else None)
-        )
+        self._owns_store = store is None
+        # Always a store (an empty memory one without callbacks=), so code that hands it to a
+        # receiver needs no None check.
+        self.store: SyncCallbackStore = store if store is not None else SyncMemoryStore()
         self._backend = backend
 
     def __repr__(self) -> str:
@@ -139,7 +139,7 @@ class SyncJobManager:
         return f"{type(self).__name__}(public_url={url!r}, store={self.store!r})"
 
     def store_or_fail(self) -> SyncCallbackStore:
-        if self.store is None:
+        if self.config is None and self._owns_store:
             raise UnmanagedJobError(
                 "no callback store: pass callbacks=CallbackConfig(...) (and callback_store= to "
                 "share results between processes) to the client"
@@ -182,7 +182,7 @@ class SyncJobManager:
 
     def abandon(self, job: SyncJob[R], exc: BaseException | None = None) -> None:
         """Forget a job whose POST failed, unless OneAll may have queued it anyway."""
-        if not job.managed or self.store is None:
+        if not job.managed:
             return
         if exc is not None and not _provably_not_queued(exc):
             logger.warning(
@@ -227,5 +227,5 @@ class SyncJobManager:
 
     def close(self) -> None:
         """Close the store if this manager created it."""
-        if self._owns_store and self.store is not None:
+        if self._owns_store:
             self.store.close()

@@ -15,7 +15,12 @@ import attrs
 
 from .._envelope import decode_json, parse_envelope, structure_result
 from ..endpoints import by_id
-from ..errors import JobFailedError, MalformedCallbackError, ResponseDecodeError
+from ..errors import (
+    JobFailedError,
+    MalformedCallbackError,
+    PublishedButIncompleteError,
+    ResponseDecodeError,
+)
 from ..models.results import Result, VideoResult
 
 __all__ = [
@@ -23,7 +28,6 @@ __all__ = [
     "CallbackOutcome",
     "CallbackResponse",
     "callback_result_type",
-    "key_field",
     "parse_callback_body",
     "result_from_outcome",
 ]
@@ -38,22 +42,6 @@ def callback_result_type(endpoint_id: str) -> type[Result]:
     except KeyError:
         return VideoResult
     return result if result is not None else VideoResult
-
-
-_KEY_FIELDS: dict[type[Result], str | None] = {}
-
-
-def key_field(result_type: type[Result]) -> str | None:
-    """The field that identifies what was created (``video_id`` for ``VideoResult``).
-
-    The first ``*_id`` field the result class declares beyond the base class.
-    """
-    if result_type not in _KEY_FIELDS:
-        base = {field.name for field in attrs.fields(Result)}
-        names: list[str] = [field.name for field in attrs.fields(result_type)]
-        found = [name for name in names if name not in base and name.endswith("_id")]
-        _KEY_FIELDS[result_type] = found[0] if found else None
-    return _KEY_FIELDS[result_type]
 
 
 @attrs.frozen(kw_only=True)
@@ -136,14 +124,12 @@ def parse_callback_body(
             raise MalformedCallbackError("success callback without result.data")
         result_type = callback_result_type(endpoint_id or "")
         try:
-            result = structure_result(data, envelope, result_type, endpoint=endpoint_id)
+            structure_result(data, envelope, result_type, endpoint=endpoint_id)
+        except PublishedButIncompleteError as exc:
+            fields = ", ".join(f"result.data.{name}" for name in exc.missing)
+            raise MalformedCallbackError(f"success callback without {fields}") from None
         except ResponseDecodeError as exc:
             raise MalformedCallbackError(str(exc)) from None
-        key = key_field(result_type)
-        if key is not None:
-            value = getattr(result, key)
-            if value is None or not str(value).strip():
-                raise MalformedCallbackError(f"success callback without result.data.{key}")
     code = status.code if status.code >= 400 or ok else 400
     return CallbackOutcome(
         ok=ok, status=code, info=status.info, document=document, received=received

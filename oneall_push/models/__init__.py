@@ -36,6 +36,7 @@ from .results import (
     Result,
     Status,
     VideoResult,
+    required_ids,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "Result",
     "Status",
     "VideoResult",
+    "required_ids",
 ]

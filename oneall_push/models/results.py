@@ -1,7 +1,9 @@
 """Typed results: the documented ``result.data`` fields under their documented names.
 
-Every field is optional: OneAll adds fields over time, and several result shapes are inferred.
-``envelope`` keeps the whole response (date, resource, status, raw JSON) within reach.
+The identifier of what was published (``post_id``, ``picture_id``, ``video_id``, ...) is a
+``str``: a successful answer without it raises ``PublishedButIncompleteError`` (do not retry:
+it went out). Every other field is optional: OneAll adds fields over time, and several result
+shapes are inferred. ``envelope`` keeps the whole response (date, resource, status, raw JSON).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "Result",
     "Status",
     "VideoResult",
+    "required_ids",
 ]
 
 
@@ -55,24 +58,28 @@ class Envelope:
             return None
 
 
+# The envelope of a result built by hand (in a test, say) rather than read from an answer.
+_NOT_FROM_AN_ANSWER = Envelope(status=Status(flag="", code=0, info="not read from an answer"))
+
+
 @attrs.frozen(kw_only=True)
 class Result:
     """Base of every result. ``envelope`` is set by the client, not read from ``data``."""
 
     provider: str | None = None
     object: str | None = None
-    envelope: Envelope | None = attrs.field(default=None, repr=False, eq=False)
+    envelope: Envelope = attrs.field(default=_NOT_FROM_AN_ANSWER, repr=False, eq=False)
 
 
 @attrs.frozen(kw_only=True)
 class PostResult(Result):
-    post_id: str | None = None
+    post_id: str
     post_location: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class PictureResult(Result):
-    picture_id: str | None = None
+    picture_id: str
     picture_location: str | None = None
     post_id: str | None = None
     post_location: str | None = None
@@ -82,7 +89,7 @@ class PictureResult(Result):
 class VideoResult(Result):
     """A finished video upload (synchronous answer, or the body of OneAll's callback)."""
 
-    video_id: str | None = None
+    video_id: str
     video_location: str | None = None
     post_id: str | None = None
     post_location: str | None = None
@@ -98,24 +105,26 @@ class QueuedResult(Result):
 
 @attrs.frozen(kw_only=True)
 class PinResult(Result):
-    pin_id: str | None = None
+    pin_id: str
     pin_location: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class BoardResult(Result):
-    board_id: str | None = None
+    board_id: str
     board_location: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class PlaylistResult(Result):
-    playlist_id: str | None = None
+    playlist_id: str
     playlist_location: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class PlaylistVideoResult(Result):
+    """Nothing is documented of this answer (the shape is inferred): every field is optional."""
+
     playlist_id: str | None = None
     video_id: str | None = None
     playlist_item_id: str | None = None
@@ -123,4 +132,20 @@ class PlaylistVideoResult(Result):
 
 @attrs.frozen(kw_only=True)
 class ChannelSectionResult(Result):
+    """Nothing is documented of this answer (the shape is inferred): every field is optional."""
+
     section_id: str | None = None
+
+
+_REQUIRED: dict[type[Result], tuple[str, ...]] = {}
+
+
+def required_ids(result_type: type[Result]) -> tuple[str, ...]:
+    """The fields a successful answer must carry (``("post_id",)`` for ``PostResult``)."""
+    found = _REQUIRED.get(result_type)
+    if found is None:
+        found = tuple(
+            field.name for field in attrs.fields(result_type) if field.default is attrs.NOTHING
+        )
+        _REQUIRED[result_type] = found
+    return found

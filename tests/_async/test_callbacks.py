@@ -146,7 +146,7 @@ async def test_job_flow_and_early_callback(
     assert video.video_id == "v-1"
     assert video.date_creation is not None and video.date_creation.year == 2019
     assert video.date_creation.utcoffset() is not None
-    assert video.envelope is not None and video.envelope.status.code == 200
+    assert video.envelope.status.code == 200
     # Waiting again returns the same kept result; so does polling.
     assert (await job.wait(timeout=1)).video_id == "v-1"
     polled = await job.poll()
@@ -412,7 +412,7 @@ async def test_both_date_forms_and_resource_forms(
     assert video.date_creation.utcoffset() is not None
     assert video.date_creation.utcoffset().total_seconds() == 7200  # type: ignore[union-attr]
     assert (video.date_creation.hour, video.date_creation.minute) == (9, 36)
-    assert video.envelope is not None and video.envelope.resource == resource
+    assert video.envelope.resource == resource
 
 
 async def test_secret_rotation(
@@ -502,6 +502,32 @@ async def test_without_callbacks_jobs_are_unmanaged() -> None:
             await job.wait(timeout=1)
         with pytest.raises(UnmanagedJobError):
             await client.jobs.get("0123456789abcdef")
+
+
+async def test_a_server_for_a_client_receives_its_jobs(poster: AsyncPoster) -> None:
+    # OneAll is told the public URL (a proxy, say); the server listens elsewhere.
+    config = CallbackConfig(public_url="https://app.example/hooks", secret=SECRET)
+    client = AsyncOneAll(
+        subdomain="demo",
+        public_key=PUBLIC_KEY,
+        private_key=PRIVATE_KEY,
+        callbacks=config,
+        transport=AsyncMockTransport(queued_answer),
+    )
+    async with client, AsyncCallbackServer.for_client(client, path="/hooks") as server:
+        assert server.handler.store is client.jobs.store
+        job = await client.twitter.upload_video("tok-16", video_url=VIDEO_URL)
+        url = last_url(client).replace(config.public_url, server.url)
+        status, _ = await poster.post(url, callback_body("v-16"))
+        assert status == 200
+        assert (await job.wait(timeout=5)).video_id == "v-16"
+
+
+async def test_a_server_for_a_client_without_callbacks_is_refused() -> None:
+    client = AsyncOneAll(subdomain="demo", public_key=PUBLIC_KEY, private_key=PRIVATE_KEY)
+    with pytest.raises(ConfigurationError, match="callbacks=CallbackConfig"):
+        AsyncCallbackServer.for_client(client)
+    await client.close()
 
 
 @pytest.mark.parametrize(

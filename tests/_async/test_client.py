@@ -95,8 +95,7 @@ async def test_every_row_sends_the_documented_request(
         for key, value in RESULT_DATA[endpoint.result.__name__].items():
             if key != "date_creation":
                 assert getattr(result, key) == value
-        assert result.envelope is not None
-        assert result.envelope.status.code == 200
+            assert result.envelope.status.code == 200
 
 
 async def test_extra_fields_are_merged_and_may_not_shadow_documented_ones(
@@ -404,7 +403,6 @@ async def test_an_unreadable_date_in_a_success_is_none_not_an_error(
     result = await client.facebook.upload_page_video(TOKEN, id="1", url="https://e.com/v.mp4")
     assert result.video_id == data["video_id"]
     assert result.date_creation is None
-    assert result.envelope is not None
     assert result.envelope.raw["response"]["result"]["data"]["date_creation"] == "23/04/2019"
     strict = make_client(
         lambda r: json_response(envelope("/push/x.json", data=data)), strict_results=True
@@ -420,6 +418,51 @@ async def test_result_with_wrong_types_is_a_decode_error(make_client: ClientFact
         await client.twitter.publish_tweet(TOKEN, message="m")
 
 
+INCOMPLETE_ROWS = [e for e in ENDPOINTS if models.required_ids(e.result)]
+
+
+@pytest.mark.parametrize("endpoint", INCOMPLETE_ROWS, ids=lambda e: e.id)
+@pytest.mark.parametrize("blank", [None, "", "  ", "absent"])
+async def test_a_success_without_the_published_id_is_published_but_incomplete(
+    make_client: ClientFactory, endpoint: Endpoint, blank: str | None
+) -> None:
+    (key,) = models.required_ids(endpoint.result)
+    data = dict(RESULT_DATA[endpoint.result.__name__])
+    if blank == "absent":
+        del data[key]
+    else:
+        data[key] = blank
+    document = envelope("/push/x.json", data=data)
+    client = make_client(lambda r: json_response(document))
+    with pytest.raises(errors.PublishedButIncompleteError) as info:
+        await call(client, endpoint)
+    assert len(sent(client)) == 1  # it went out: never retried
+    assert info.value.missing == (key,)
+    assert info.value.endpoint == endpoint.id
+    assert info.value.status == 200
+    assert info.value.envelope.raw == document
+    assert info.value.data == data
+    assert "do not retry" in str(info.value) and key in str(info.value)
+    assert not isinstance(info.value, (errors.APIError, ResponseDecodeError))
+
+
+def test_documented_ids_are_required_and_undocumented_shapes_stay_optional() -> None:
+    assert models.required_ids(models.PostResult) == ("post_id",)
+    assert models.required_ids(models.PictureResult) == ("picture_id",)
+    assert models.required_ids(models.VideoResult) == ("video_id",)
+    assert models.required_ids(models.PinResult) == ("pin_id",)
+    assert models.required_ids(models.BoardResult) == ("board_id",)
+    assert models.required_ids(models.PlaylistResult) == ("playlist_id",)
+    assert models.required_ids(models.QueuedResult) == ()
+    assert models.required_ids(models.PlaylistVideoResult) == ()
+    assert models.required_ids(models.ChannelSectionResult) == ()
+    with pytest.raises(TypeError, match="post_id"):
+        models.PostResult()  # type: ignore[call-arg]
+    built = models.PostResult(post_id="1")
+    assert built.envelope.status.code == 0  # built by hand: no answer behind it
+    assert built.envelope.raw == {}
+
+
 @pytest.mark.parametrize(
     "date", ["Thu, 21 Sep 2017 15:56:59 +0200", "Thu, 21 Sep 2017 15:56:59  0200"]
 )
@@ -427,7 +470,6 @@ async def test_both_documented_date_forms_parse(make_client: ClientFactory, date
     document = envelope("/push/x.json", data=RESULT_DATA["PostResult"], date=date)
     client = make_client(lambda r: json_response(document))
     result = await client.twitter.publish_tweet(TOKEN, message="m")
-    assert result.envelope is not None
     expected = dt.datetime(2017, 9, 21, 15, 56, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert result.envelope.date == expected
     assert result.envelope.raw == document

@@ -61,7 +61,7 @@ async def test_every_endpoint_type_checks_and_runs(make_client: ClientFactory) -
         T, type="multiplePlaylists", title="t", playlists=["PL1", "PL2"], position=0
     )
     simple = [p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15, p18, p19, p20]
-    assert all(r.envelope is not None and r.envelope.status.flag == "success" for r in simple)
+    assert all(r.envelope.status.flag == "success" for r in simple)
     assert p16.queued is not None and p17.queued is not None
     video_id = RESULT_DATA["VideoResult"]["video_id"]
     assert [p3.video_id, p6.video_id, p9.video_id] == [video_id] * 3

@@ -68,7 +68,6 @@ def test_every_row_succeeds_and_is_recorded(
         overrides: dict[str, Any] = {}
         if endpoint.id == "twitter.publish_tweet":
             picture = client.twitter.upload_picture(token, url=PICTURE)
-            assert picture.picture_id is not None
             overrides["attachments"] = [picture.picture_id]
         result = call(client, endpoint, token, **overrides)
 
@@ -94,7 +93,6 @@ def test_every_row_succeeds_and_is_recorded(
     else:
         assert isinstance(result, endpoint.result)
         assert result.provider == endpoint.provider
-        assert result.envelope is not None
         assert result.envelope.status.code == 200
         assert result.envelope.resource == record["resource"]
         assert record["status"] == "published"
@@ -121,10 +119,8 @@ def test_realistic_ids_and_locations(oneall_sandbox_fresh: Sandbox) -> None:
         page = client.facebook.publish_page_post(
             sandbox.token("facebook"), id="4563453", message="Hi", link="https://example.com/"
         )
-    assert tweet.post_id is not None
     assert re.fullmatch(r"[1-9]\d{18}", tweet.post_id)
     assert tweet.post_location == f"https://twitter.com/SandyBox/status/{tweet.post_id}"
-    assert page.post_id is not None
     assert re.fullmatch(r"4563453_\d{17}", page.post_id)
     assert page.post_location == f"https://www.facebook.com/{page.post_id}"
 
@@ -136,7 +132,6 @@ def test_a_tweet_attaches_media_of_the_same_identity_only(
     mine, other = sandbox.tokens("twitter")[:2]
     with make_client(sandbox) as client:
         picture = client.twitter.upload_picture(other, url=PICTURE)
-        assert picture.picture_id is not None
         with pytest.raises(errors.BadRequestError) as caught:
             client.twitter.publish_tweet(mine, message="x", attachments=[picture.picture_id])
         job = client.twitter.upload_video(
@@ -148,9 +143,9 @@ def test_a_tweet_attaches_media_of_the_same_identity_only(
         tweet = client.twitter.publish_tweet(
             mine, message="with video", attachments=[data["video_id"]]
         )
+    assert tweet.post_id.isdigit()
     assert "[request->push->post]" in caught.value.info
     assert picture.picture_id in caught.value.info
-    assert tweet.post_id is not None
     assert [r["endpoint"] for r in sandbox.records(identity_token=mine)] == [
         "twitter.upload_video",
         "twitter.publish_tweet",
@@ -203,7 +198,7 @@ def test_added_identities_can_publish(oneall_sandbox_fresh: Sandbox) -> None:
     identity = sandbox.add_identity("pinterest", token="my-own-token")
     with make_client(sandbox) as client:
         pin = client.pinterest.publish_pin(identity.token, "board-1", picture=PICTURE)
-    assert pin.pin_id is not None
+    assert pin.pin_id.strip()
     assert len(sandbox.records(identity_token="my-own-token")) == 1
 
 
