@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable
 
 import attrs
 
 from oneall_push.endpoints import ENDPOINTS, PROVIDERS, Endpoint
+from oneall_push.models import requests as request_models
 
 PROVIDER_CLASS = {
     "facebook": "Facebook",
@@ -17,13 +19,31 @@ PROVIDER_CLASS = {
     "youtube": "YouTube",
 }
 
-# Model annotations that read better as parameter types.
-PARAM_TYPES = {"tuple[str, ...] | None": "Sequence[str] | None", "tuple[str, ...]": "Sequence[str]"}
+# Model annotations that read better as parameter types. A list parameter is a list or a
+# tuple, as the model's converter accepts: a bare ``str`` (a Sequence[str] too) is refused by
+# type checkers as it is at run time.
+PARAM_TYPES = {
+    "tuple[str, ...] | None": "list[str] | tuple[str, ...] | None",
+    "tuple[str, ...]": "list[str] | tuple[str, ...]",
+}
 
 
 def _param_type(annotation: object) -> str:
     text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "Any")
     return PARAM_TYPES.get(text, text)
+
+
+def _aliases_used() -> list[str]:
+    """The request module's type aliases (``PrivacyStatus``...) that parameters name."""
+    names: set[str] = set()
+    for e in ENDPOINTS:
+        for f in attrs.fields(e.request):
+            for word in re.findall(r"[A-Za-z_]\w*", _param_type(f.type)):
+                if word in request_models.__all__ and not isinstance(
+                    getattr(request_models, word), type
+                ):
+                    names.add(word)
+    return sorted(names)
 
 
 def _method(e: Endpoint) -> str:
@@ -62,7 +82,11 @@ def _method(e: Endpoint) -> str:
     doc_text = "\n".join(textwrap.indent(line, " " * 8) if line else "" for line in doc)
     kwargs = ", ".join(f"{f.name}={f.name}" for f in fields)
     path_map = ", ".join(f'"{p}": {p}' for p in e.path_params)
-    lines = [
+    lines = []
+    if e.deprecated:
+        # PEP 702: checkers flag the call; the method itself warns at run time.
+        lines.append(f"    @deprecated({f'{e.id} is deprecated: {e.deprecated}'!r})")
+    lines += [
         f"    async def {e.name}({', '.join(params)}) -> {returns}:",
         f'        """{doc_text.strip()}\n        """',
     ]
@@ -100,17 +124,19 @@ def render_resources() -> str:
     classes = "\n\n".join(
         _provider_class(p, [e for e in ENDPOINTS if e.provider == p]) for p in PROVIDERS
     )
+    imported = ", ".join(sorted([*requests, *_aliases_used()]))
     return f'''"""One class per provider, one method per row of oneall_push.endpoints."""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+from .._deprecation import deprecated
 from .._io import Timeout
 from ..endpoints import ENDPOINTS
-from ..models.requests import {", ".join(requests)}
+from ..models.requests import {imported}
 from ..models.results import {", ".join(results)}
 from ._resource import AsyncResource
 from .jobs import AsyncJob

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import quote
 
 import attrs
@@ -23,9 +23,11 @@ from .errors import RequestValidationError
 from .models import requests as rq
 from .models import results as rs
 
-__all__ = ["ENDPOINTS", "PROVIDERS", "Endpoint", "by_id", "by_provider"]
+__all__ = ["ENDPOINTS", "PROVIDERS", "Endpoint", "Provider", "by_id", "by_provider"]
 
 DocStatus = Literal["verified", "inferred"]
+# The networks the Push API publishes to, as OneAll names them.
+Provider = Literal["facebook", "linkedin", "pinterest", "twitter", "youtube"]
 
 _PLACEHOLDER = re.compile(r"<([a-z_]+)>")
 _FACEBOOK_PROFILE_GONE = (
@@ -51,7 +53,7 @@ class Endpoint:
     parameter of the generated method. ``root`` is the payload node under ``request.push``.
     """
 
-    provider: str
+    provider: Provider
     action: str
     path: str
     root: tuple[str, ...]
@@ -235,7 +237,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 # fmt: on
 
-PROVIDERS: tuple[str, ...] = tuple(dict.fromkeys(e.provider for e in ENDPOINTS))
+PROVIDERS: tuple[Provider, ...] = tuple(dict.fromkeys(e.provider for e in ENDPOINTS))
 
 _BY_ID = {e.id: e for e in ENDPOINTS}
 
@@ -248,13 +250,15 @@ def by_id(endpoint_id: str) -> Endpoint:
         raise KeyError(f"unknown endpoint {endpoint_id!r}; known: {', '.join(_BY_ID)}") from None
 
 
-def by_provider(provider: str) -> tuple[Endpoint, ...]:
+def by_provider(provider: Provider) -> tuple[Endpoint, ...]:
     return tuple(e for e in ENDPOINTS if e.provider == provider)
 
 
 def _check_table() -> None:
     seen: set[str] = set()
     for e in ENDPOINTS:
+        if e.provider not in get_args(Provider):
+            raise AssertionError(f"{e.id}: provider {e.provider!r} is not a Provider")
         if e.id in seen:
             raise AssertionError(f"duplicate endpoint {e.id}")
         seen.add(e.id)

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
+from .._deprecation import deprecated
 from .._io import Timeout
 from ..endpoints import ENDPOINTS
 from ..models.requests import (
@@ -23,6 +24,7 @@ from ..models.requests import (
     LinkedInUserPost,
     PinterestBoard,
     PinterestPin,
+    PrivacyStatus,
     TwitterPicture,
     TwitterPost,
     TwitterVideo,
@@ -52,13 +54,16 @@ _E = {e.id: e for e in ENDPOINTS}
 class SyncFacebook(SyncResource):
     """Facebook resources of the Push API."""
 
+    @deprecated(
+        "facebook.publish_user_post is deprecated: Facebook removed publishing to personal profiles for third-party apps on 2018-08-01."
+    )
     def publish_user_post(
         self,
         identity_token: str,
         *,
         message: str | None = None,
         link: str | None = None,
-        attachments: Sequence[str] | None = None,
+        attachments: list[str] | tuple[str, ...] | None = None,
         extra_fields: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
     ) -> PostResult:
@@ -83,6 +88,9 @@ class SyncFacebook(SyncResource):
             timeout=timeout,
         )
 
+    @deprecated(
+        "facebook.upload_user_picture is deprecated: Facebook removed publishing to personal profiles for third-party apps on 2018-08-01."
+    )
     def upload_user_picture(
         self,
         identity_token: str,
@@ -114,6 +122,9 @@ class SyncFacebook(SyncResource):
             timeout=timeout,
         )
 
+    @deprecated(
+        "facebook.upload_user_video is deprecated: Facebook removed publishing to personal profiles for third-party apps on 2018-08-01."
+    )
     def upload_user_video(
         self,
         identity_token: str,
@@ -152,7 +163,7 @@ class SyncFacebook(SyncResource):
         id: str,
         message: str | None = None,
         link: str | None = None,
-        attachments: Sequence[str] | None = None,
+        attachments: list[str] | tuple[str, ...] | None = None,
         extra_fields: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
     ) -> PostResult:
@@ -228,7 +239,7 @@ class SyncFacebook(SyncResource):
         id: str,
         message: str,
         link: str | None = None,
-        attachments: Sequence[str] | None = None,
+        attachments: list[str] | tuple[str, ...] | None = None,
         extra_fields: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
     ) -> PostResult:
@@ -429,7 +440,7 @@ class SyncTwitter(SyncResource):
         *,
         message: str,
         location: str | None = None,
-        attachments: Sequence[str] | None = None,
+        attachments: list[str] | tuple[str, ...] | None = None,
         extra_fields: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
     ) -> PostResult:
@@ -567,7 +578,7 @@ class SyncYouTube(SyncResource):
         *,
         title: str,
         description: str | None = None,
-        privacy_status: str | None = None,
+        privacy_status: PrivacyStatus | None = None,
         default_language: str | None = None,
         extra_fields: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
@@ -601,7 +612,7 @@ class SyncYouTube(SyncResource):
         title: str | None = None,
         position: int | None = None,
         default_language: str | None = None,
-        playlists: Sequence[str] | None = None,
+        playlists: list[str] | tuple[str, ...] | None = None,
         extra_fields: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
     ) -> ChannelSectionResult:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Literal, get_args
 
 import attrs
 
@@ -24,6 +25,8 @@ __all__ = [
     "PROCESSED_CATEGORIES",
     "SNIFF_BYTES",
     "ChunkPlan",
+    "MediaCategory",
+    "UploadTarget",
     "check_one_shot",
     "check_total_bytes",
     "infer_category",
@@ -62,18 +65,17 @@ MEDIA_TYPES = frozenset(
         "model/vnd.usdz+zip",
     }
 )
-CATEGORIES = frozenset(
-    {
-        "amplify_video",
-        "tweet_gif",
-        "tweet_image",
-        "tweet_video",
-        "dm_gif",
-        "dm_image",
-        "dm_video",
-        "subtitles",
-    }
-)
+MediaCategory = Literal[
+    "amplify_video",
+    "tweet_gif",
+    "tweet_image",
+    "tweet_video",
+    "dm_gif",
+    "dm_image",
+    "dm_video",
+    "subtitles",
+]
+CATEGORIES: frozenset[str] = frozenset(get_args(MediaCategory))
 # Sessions in these categories go through asynchronous processing (processing_info).
 PROCESSED_CATEGORIES = frozenset(
     {"amplify_video", "tweet_gif", "tweet_video", "dm_gif", "dm_video"}
@@ -85,7 +87,9 @@ PROCESSED_CATEGORIES = frozenset(
 ONE_SHOT_LIMITS = {"image/gif": 15 * MiB, "image/": 5 * MiB, "text/": 5 * MiB}
 ONE_SHOT_CATEGORIES = frozenset({"tweet_image", "dm_image", "tweet_gif", "dm_gif", "subtitles"})
 
-TARGETS: tuple[str, ...] = ("tweet", "dm", "amplify")
+# Where the media will be used: a Post, a Direct Message, or Amplify (video ads).
+UploadTarget = Literal["tweet", "dm", "amplify"]
+TARGETS: tuple[str, ...] = get_args(UploadTarget)
 
 _EXTENSIONS = {
     "jpg": "image/jpeg",

@@ -8,11 +8,14 @@ picture and video); elsewhere any absolute http(s) URL is passed on.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import attrs
 
 from . import _rules as r
 
 __all__ = [
+    "PrivacyStatus",
     "FacebookGroupPicture",
     "FacebookGroupPost",
     "FacebookGroupVideo",
@@ -35,6 +38,9 @@ __all__ = [
     "YouTubePlaylistVideo",
     "YouTubeVideo",
 ]
+
+# YouTube's playlist visibility; checkers catch a typo, the validator refuses one at run time.
+PrivacyStatus = Literal["public", "private", "unlisted"]
 
 # Keyword arguments that every generated method adds; a payload field must not shadow them.
 RESERVED_NAMES = frozenset({"extra_fields", "timeout", "identity_token"})
@@ -231,8 +237,8 @@ class YouTubePlaylist(RequestModel):
     description: str | None = attrs.field(
         default=None, validator=r.text(required=False, max_length=5000)
     )
-    privacy_status: str | None = attrs.field(
-        default=None, validator=r.choice(("public", "private", "unlisted"))
+    privacy_status: PrivacyStatus | None = attrs.field(
+        default=None, validator=r.choice(get_args(PrivacyStatus))
     )
     default_language: str | None = attrs.field(default=None, validator=r.text(required=False))
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..endpoints import ENDPOINTS
+from ..endpoints import ENDPOINTS, Provider
 from ._config import SandboxConfig
 from ._delivery import CallbackDelivery
 from ._faults import FaultRule
@@ -175,10 +175,10 @@ class Sandbox:
                 if provider is None or i.provider == provider
             ]
 
-    def tokens(self, provider: str) -> list[str]:
+    def tokens(self, provider: Provider) -> list[str]:
         return self.state.tokens(provider)
 
-    def token(self, provider: str, index: int = 0) -> str:
+    def token(self, provider: Provider, index: int = 0) -> str:
         """The ``index``-th identity token of ``provider``."""
         return self.state.tokens(provider)[index]
 

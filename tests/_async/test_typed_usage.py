@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
-from oneall_push import AsyncJob, AsyncOneAll, Request, Response
+from oneall_push import AsyncJob, AsyncMockTransport, AsyncOneAll, Request, Response
 from oneall_push.endpoints import by_id
 from oneall_push.models import (
     BoardResult,
@@ -25,14 +26,15 @@ PNG = "https://example.com/a.png"
 MP4 = "https://example.com/a.mp4"
 
 
-async def test_every_endpoint_type_checks_and_runs(make_client: ClientFactory) -> None:
-    def handler(request: Request) -> Response:
-        # Each row answers with its own result shape, so every typed field below is real.
-        assert request.endpoint is not None
-        endpoint = by_id(request.endpoint)
-        name = "QueuedResult" if endpoint.async_callback else endpoint.result.__name__
-        return answer_for(name)(request)  # type: ignore[no-any-return]
+def handler(request: Request) -> Response:
+    # Each row answers with its own result shape, so every typed field below is real.
+    assert request.endpoint is not None
+    endpoint = by_id(request.endpoint)
+    name = "QueuedResult" if endpoint.async_callback else endpoint.result.__name__
+    return answer_for(name)(request)  # type: ignore[no-any-return]
 
+
+async def test_every_endpoint_type_checks_and_runs(make_client: ClientFactory) -> None:
     client: AsyncOneAll = make_client(handler)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -75,3 +77,25 @@ async def test_every_endpoint_type_checks_and_runs(make_client: ClientFactory) -
     assert p20.section_id == RESULT_DATA["ChannelSectionResult"]["section_id"]
     assert p16.record.endpoint == "twitter.upload_video"
     assert p17.record.endpoint == "youtube.upload_video"
+
+
+async def test_results_chain_into_the_next_call_as_users_write_it(
+    make_client: ClientFactory,
+) -> None:
+    # No "assert x is not None" between the calls: the ids are str, the checkers know it.
+    client: AsyncOneAll = make_client(handler)
+    picture = await client.twitter.upload_picture(T, url=PNG)
+    await client.twitter.publish_tweet(T, message="m", attachments=[picture.picture_id])
+    board = await client.pinterest.publish_board(T, name="n")
+    await client.pinterest.publish_pin(T, board.board_id, picture=PNG)
+    playlist = await client.youtube.create_playlist(T, title="t", privacy_status="unlisted")
+    await client.youtube.add_video_to_playlist(T, playlist.playlist_id, id="v")
+    transport = client._transport
+    assert isinstance(transport, AsyncMockTransport)
+    tweet, pin, added = (transport.requests[i] for i in (1, 3, 5))
+    assert tweet.body is not None
+    assert json.loads(tweet.body)["request"]["push"]["post"]["attachments"] == [
+        RESULT_DATA["PictureResult"]["picture_id"]
+    ]
+    assert f"/board/{RESULT_DATA['BoardResult']['board_id']}/" in pin.url
+    assert f"/playlist/{RESULT_DATA['PlaylistResult']['playlist_id']}/" in added.url
