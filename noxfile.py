@@ -63,9 +63,13 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on the package, the tests (incl. the typed usage files) and the tools."""
+    """mypy --strict on the package, the tests (incl. the typed usage files) and the tools;
+    mypy --strict and pyright strict on every Python block of the README and docs/."""
     session.install("-e", ".", *DEV)
     session.run("mypy", "--strict")
+    session.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_docs_typecheck.py"
+    )
 
 
 @nox.session

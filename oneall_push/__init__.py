@@ -1,59 +1,78 @@
 """Typed async and sync client for the OneAll Push API and X API v2 media upload."""
 
+import importlib as _importlib
 import logging as _logging
 from typing import TYPE_CHECKING, Any
 
-from . import errors, models
-from ._config import Credentials, RetryPolicy
-from ._io import (
-    AsyncBackend,
-    AsyncMockBackend,
-    AsyncMockTransport,
-    AsyncTransport,
-    MockHandler,
-    Request,
-    Response,
-    SyncBackend,
-    SyncHttpTransport,
-    SyncMockBackend,
-    SyncMockTransport,
-    SyncTransport,
-    Timeout,
-)
+from . import errors
 from ._version import __version__
-from .callbacks import CallbackConfig
-from .endpoints import ENDPOINTS, Endpoint
 from .errors import *  # noqa: F403
 from .errors import __all__ as _errors_all
 
 _logging.getLogger("oneall_push").addHandler(_logging.NullHandler())
 
 if TYPE_CHECKING:
+    from . import models
     from ._async import AsyncCallbackStore, AsyncJob, AsyncOneAll
-    from ._io import AsyncHttpTransport
+    from ._config import Credentials, RetryPolicy
+    from ._io import (
+        AsyncBackend,
+        AsyncHttpTransport,
+        AsyncMockBackend,
+        AsyncMockTransport,
+        AsyncTransport,
+        MockHandler,
+        Request,
+        Response,
+        SyncBackend,
+        SyncHttpTransport,
+        SyncMockBackend,
+        SyncMockTransport,
+        SyncTransport,
+        Timeout,
+    )
     from ._sync import OneAll, SyncCallbackStore, SyncJob
+    from .callbacks import CallbackConfig
+    from .endpoints import ENDPOINTS, Endpoint
 
-# The two client halves load on first use, so the code generator can import the table
-# (and the models) while the generated half is being rebuilt.
-_LAZY = {
-    "AsyncHttpTransport": "._io",
-    "AsyncCallbackStore": "._async",
-    "AsyncJob": "._async",
-    "AsyncOneAll": "._async",
-    "OneAll": "._sync",
-    "SyncCallbackStore": "._sync",
-    "SyncJob": "._sync",
+# Everything but the errors loads on first use: ``import oneall_push`` stays cheap, the sync
+# client never pulls in aiohttp or anyio, and the code generator can import the table while
+# the generated half is being rebuilt.
+_MODULES = {
+    "._async": ["AsyncCallbackStore", "AsyncJob", "AsyncOneAll"],
+    "._config": ["Credentials", "RetryPolicy"],
+    "._io": [
+        "AsyncBackend",
+        "AsyncHttpTransport",
+        "AsyncMockBackend",
+        "AsyncMockTransport",
+        "AsyncTransport",
+        "MockHandler",
+        "Request",
+        "Response",
+        "SyncBackend",
+        "SyncHttpTransport",
+        "SyncMockBackend",
+        "SyncMockTransport",
+        "SyncTransport",
+        "Timeout",
+    ],
+    "._sync": ["OneAll", "SyncCallbackStore", "SyncJob"],
+    ".callbacks": ["CallbackConfig"],
+    ".endpoints": ["ENDPOINTS", "Endpoint"],
 }
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'oneall_push' has no attribute {name!r}")
+    if name == "models":
+        return _importlib.import_module(".models", __name__)
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'oneall_push' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [

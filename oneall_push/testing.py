@@ -26,32 +26,21 @@ asks for it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from . import AsyncOneAll, OneAll
+    from . import OneAll
     from .sandbox import Sandbox, SandboxConfig
 
 __all__ = [
-    "async_oneall_client",
     "oneall_client",
     "oneall_sandbox",
     "oneall_sandbox_config",
     "oneall_sandbox_fresh",
 ]
-
-
-def _client_kwargs(sandbox: Sandbox) -> dict[str, Any]:
-    from . import RetryPolicy
-
-    # Quick retries: injected 429/503 carry short Retry-After values, or none (then backoff).
-    return {
-        **sandbox.client_kwargs(),
-        "retry": RetryPolicy(backoff_initial=0.01, backoff_max=0.05, max_retry_after=5.0),
-    }
 
 
 @pytest.fixture(scope="session")
@@ -86,24 +75,17 @@ def oneall_sandbox_fresh(oneall_sandbox: Sandbox) -> Sandbox:
 def oneall_client(oneall_sandbox: Sandbox) -> Iterator[OneAll]:
     """A synchronous client aimed at the sandbox."""
     from . import OneAll
+    from ._testing_support import quick_retry_kwargs
 
-    with OneAll(**_client_kwargs(oneall_sandbox)) as client:
+    with OneAll(**quick_retry_kwargs(oneall_sandbox)) as client:
         yield client
 
 
-_Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-try:
-    import pytest_asyncio
+def pytest_configure(config: pytest.Config) -> None:
+    # The async client fixture needs pytest-asyncio: it is registered only where that plugin
+    # runs (then asyncio is loaded anyway), so importing this plugin never imports asyncio.
+    if config.pluginmanager.has_plugin("asyncio"):
+        from . import _testing_async
 
-    _async_fixture = cast(_Decorator, pytest_asyncio.fixture)
-except ImportError:  # pragma: no cover - async fixtures need pytest-asyncio (or another runner)
-    _async_fixture = cast(_Decorator, pytest.fixture)
-
-
-@_async_fixture
-async def async_oneall_client(oneall_sandbox: Sandbox) -> AsyncIterator[AsyncOneAll]:
-    """An asynchronous client aimed at the sandbox (needs pytest-asyncio)."""
-    from . import AsyncOneAll
-
-    async with AsyncOneAll(**_client_kwargs(oneall_sandbox)) as client:
-        yield client
+        if not config.pluginmanager.is_registered(_testing_async):
+            config.pluginmanager.register(_testing_async, "oneall_push.async_fixtures")

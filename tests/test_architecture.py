@@ -214,15 +214,36 @@ def test_cycle_detection_finds_what_it_should(
     assert len(find_cycles(import_graph(modules))) == expected
 
 
-def test_sync_users_never_import_aiohttp() -> None:
-    code = (
-        "import sys, oneall_push\n"
-        "from oneall_push import OneAll, SyncMockTransport\n"
-        "OneAll(subdomain='demo', public_key='p', private_key='k').close()\n"
-        "assert 'aiohttp' not in sys.modules, 'aiohttp was imported'\n"
-        "from oneall_push import AsyncOneAll\n"
-        "AsyncOneAll(subdomain='demo', public_key='p', private_key='k')\n"
-        "assert 'aiohttp' in sys.modules, 'the async client needs aiohttp'\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+ASYNC_STACK = ("aiohttp", "anyio", "asyncio", "redis")
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_sync_users_never_import_the_async_stack() -> None:
+    # A sync client with its default transport, and a provider group, load no event-loop
+    # library.
+    loaded = _loaded_after(
+        "from oneall_push import OneAll\n"
+        "client = OneAll(subdomain='demo', public_key='p', private_key='k')\n"
+        "client.twitter\n"
+        "client.close()"
+    )
+    assert not loaded & set(ASYNC_STACK), sorted(loaded & set(ASYNC_STACK))
+    assert "oneall_push._sync._client" in loaded
+    async_loaded = _loaded_after(
+        "from oneall_push import AsyncOneAll\n"
+        "AsyncOneAll(subdomain='demo', public_key='p', private_key='k')"
+    )
+    assert {"aiohttp", "anyio"} <= async_loaded  # the async client does need them
+
+
+def test_the_pytest_plugin_and_the_cli_parser_load_little() -> None:
+    plugin = _loaded_after("import oneall_push.testing")
+    assert not plugin & {*ASYNC_STACK, "oneall_push.sandbox", "oneall_push.endpoints"}
+    parser = _loaded_after("from oneall_push.cli import build_parser\nbuild_parser()")
+    assert not parser & {*ASYNC_STACK, "oneall_push.sandbox", "oneall_push._sync._client"}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from .._config import USER_AGENT, Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
@@ -10,8 +11,16 @@ from .._io import AsyncBackend, AsyncDefaultTransport, AsyncTransport, Timeout
 from .._retry import PushRetryRules
 from ..callbacks.config import CallbackConfig
 from ._base_client import AsyncBaseClient
-from ._resources import AsyncFacebook, AsyncLinkedIn, AsyncPinterest, AsyncTwitter, AsyncYouTube
 from .jobs import AsyncCallbackStore, AsyncJobManager
+
+if TYPE_CHECKING:
+    from ._resources import (
+        AsyncFacebook,
+        AsyncLinkedIn,
+        AsyncPinterest,
+        AsyncTwitter,
+        AsyncYouTube,
+    )
 
 __all__ = ["AsyncOneAll"]
 
@@ -54,11 +63,43 @@ class AsyncOneAll(AsyncBaseClient):
         }
         self._strict_results = strict_results
         self.jobs = AsyncJobManager(callbacks, callback_store, self._backend)
-        self.facebook = AsyncFacebook(self)
-        self.linkedin = AsyncLinkedIn(self)
-        self.pinterest = AsyncPinterest(self)
-        self.twitter = AsyncTwitter(self)
-        self.youtube = AsyncYouTube(self)
+
+    # The provider groups load the endpoint table and the request models on first use: a
+    # client that is only built (a CLI's --help, say) does not pay for them.
+    @cached_property
+    def facebook(self) -> AsyncFacebook:
+        """Facebook pages and groups (publishing to profiles is deprecated)."""
+        from ._resources import AsyncFacebook
+
+        return AsyncFacebook(self)
+
+    @cached_property
+    def linkedin(self) -> AsyncLinkedIn:
+        """LinkedIn members and companies."""
+        from ._resources import AsyncLinkedIn
+
+        return AsyncLinkedIn(self)
+
+    @cached_property
+    def pinterest(self) -> AsyncPinterest:
+        """Pinterest pins and boards."""
+        from ._resources import AsyncPinterest
+
+        return AsyncPinterest(self)
+
+    @cached_property
+    def twitter(self) -> AsyncTwitter:
+        """Twitter/X posts, pictures and videos."""
+        from ._resources import AsyncTwitter
+
+        return AsyncTwitter(self)
+
+    @cached_property
+    def youtube(self) -> AsyncYouTube:
+        """YouTube videos, playlists and channel sections."""
+        from ._resources import AsyncYouTube
+
+        return AsyncYouTube(self)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AsyncOneAll:

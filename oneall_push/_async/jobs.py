@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
 
@@ -23,7 +23,6 @@ from ..callbacks import signing
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import callback_result_type, result_from_outcome
 from ..callbacks.records import JobRecord
-from ..endpoints import Endpoint
 from ..errors import (
     APIError,
     ConnectError,
@@ -33,9 +32,12 @@ from ..errors import (
     ServerError,
     UnmanagedJobError,
 )
-from ..models.requests import RequestModel
 from ..models.results import QueuedResult, Result, VideoResult
 from .stores import AsyncCallbackStore, AsyncMemoryStore
+
+if TYPE_CHECKING:
+    from ..endpoints import Endpoint
+    from ..models.requests import RequestModel
 
 __all__ = ["AsyncCallbackStore", "AsyncJob", "AsyncJobManager"]
 

@@ -4,46 +4,60 @@ HTTP transports (aiohttp, urllib3, mock), the time/concurrency backend (anyio, t
 Redis connections, and (imported from their own modules, since they sit on top of the
 generated receivers) the callback servers and the aiohttp receiver app. Everything outside
 this package is colour-free or generated from ``_async``.
+
+Each name loads its own module on first use: sync code never imports aiohttp, anyio or asyncio,
+and nobody pays for Redis without a Redis store.
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
-from ._backend import (
-    AsyncBackend,
-    AsyncSignal,
-    AsyncTaskPool,
-    SyncBackend,
-    SyncSignal,
-    SyncTaskPool,
-)
-from ._defaults import AsyncDefaultTransport, SyncDefaultTransport
-from ._http import AsyncTransport, Request, Response, SyncTransport, Timeout
-from ._mock import (
-    AsyncMockBackend,
-    AsyncMockTransport,
-    MockHandler,
-    SyncMockBackend,
-    SyncMockTransport,
-)
-from ._redis import AsyncRedisConnection, SyncRedisConnection
-from ._urllib3 import SyncHttpTransport
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._aiohttp import AsyncHttpTransport
+    from ._backend import AsyncBackend, AsyncSignal, AsyncTaskPool
+    from ._defaults import AsyncDefaultTransport, SyncDefaultTransport
+    from ._http import AsyncTransport, Request, Response, SyncTransport, Timeout
+    from ._mock import (
+        AsyncMockBackend,
+        AsyncMockTransport,
+        MockHandler,
+        SyncMockBackend,
+        SyncMockTransport,
+    )
+    from ._redis_async import AsyncRedisConnection
+    from ._redis_sync import SyncRedisConnection
+    from ._threads import SyncBackend, SyncSignal, SyncTaskPool
+    from ._urllib3 import SyncHttpTransport
 
-# aiohttp costs a tenth of a second to import: it loads when an async client first needs it,
-# never for sync users.
-_LAZY = {"AsyncHttpTransport": "._aiohttp"}
+_MODULES = {
+    "._aiohttp": ["AsyncHttpTransport"],
+    "._backend": ["AsyncBackend", "AsyncSignal", "AsyncTaskPool"],
+    "._defaults": ["AsyncDefaultTransport", "SyncDefaultTransport"],
+    "._http": ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"],
+    "._mock": [
+        "AsyncMockBackend",
+        "AsyncMockTransport",
+        "MockHandler",
+        "SyncMockBackend",
+        "SyncMockTransport",
+    ],
+    "._redis_async": ["AsyncRedisConnection"],
+    "._redis_sync": ["SyncRedisConnection"],
+    "._threads": ["SyncBackend", "SyncSignal", "SyncTaskPool"],
+    "._urllib3": ["SyncHttpTransport"],
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [

@@ -1,13 +1,13 @@
-"""Time and concurrency, one class per colour: anyio in the async half, threads in the sync one.
+"""Time and concurrency for the async half, on anyio.
 
-``_async`` code uses :class:`AsyncBackend`; unasync renames it to :class:`SyncBackend`, whose
-methods block. Sleeping, clocks, deadlines, bounded task pools, wake-up signals and running
-blocking calls all go through here, the same way for the Push client, jobs, stores and X media.
+``_async`` code uses :class:`AsyncBackend`; unasync renames it to
+:class:`~._threads.SyncBackend`, whose methods block. Sleeping, clocks, deadlines, bounded task
+pools, wake-up signals and running blocking calls all go through here, the same way for the Push
+client, jobs, stores and X media.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import threading
 import time
@@ -19,14 +19,9 @@ import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
-__all__ = [
-    "AsyncBackend",
-    "AsyncSignal",
-    "AsyncTaskPool",
-    "SyncBackend",
-    "SyncSignal",
-    "SyncTaskPool",
-]
+from ._threads import check_limit
+
+__all__ = ["AsyncBackend", "AsyncSignal", "AsyncTaskPool"]
 
 T = TypeVar("T")
 
@@ -52,32 +47,6 @@ class AsyncBackend:
         return await anyio.to_thread.run_sync(fn, *args)
 
 
-class SyncBackend:
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def wall_clock(self) -> float:
-        return time.time()
-
-    def task_pool(self, limit: int) -> SyncTaskPool:
-        return SyncTaskPool(limit)
-
-    def signal(self) -> SyncSignal:
-        return SyncSignal()
-
-    def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run a blocking call (file I/O); the sync half simply calls it."""
-        return fn(*args)
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 1:
-        raise ValueError("limit must be at least 1")
-
-
 class AsyncTaskPool:
     """Runs at most ``limit`` calls at once; ``submit`` waits for a free slot.
 
@@ -88,7 +57,7 @@ class AsyncTaskPool:
     """
 
     def __init__(self, limit: int) -> None:
-        _check_limit(limit)
+        check_limit(limit)
         self._limiter = anyio.CapacityLimiter(limit)
         self._group = anyio.create_task_group()
         self._error: BaseException | None = None
@@ -146,57 +115,6 @@ class AsyncTaskPool:
             # error is the one to report.
             raise self._error
         return suppressed
-
-
-class SyncTaskPool:
-    """Runs at most ``limit`` calls at once in threads; ``submit`` waits for a free slot."""
-
-    def __init__(self, limit: int) -> None:
-        _check_limit(limit)
-        self._slots = threading.BoundedSemaphore(limit)
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=limit)
-        self._futures: list[concurrent.futures.Future[Any]] = []
-        self._error: BaseException | None = None
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> SyncTaskPool:
-        return self
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        self._raise_if_failed()
-        self._slots.acquire()
-        if self._error is not None:
-            self._slots.release()
-            raise self._error
-        self._futures.append(self._executor.submit(self._run, fn, args))
-
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-        try:
-            fn(*args)
-        except BaseException as exc:
-            with self._lock:
-                if self._error is None:
-                    self._error = exc
-        finally:
-            self._slots.release()
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is not None:
-            for future in self._futures:
-                future.cancel()
-        concurrent.futures.wait(self._futures)
-        self._executor.shutdown(wait=True)
-        if exc_type is None:
-            self._raise_if_failed()
 
 
 class AsyncSignal:
@@ -272,27 +190,3 @@ def _call_soon_threadsafe(loop: Any, fn: Callable[[], object]) -> None:
     # asyncio's loop has call_soon_threadsafe, trio's token run_sync_soon: neither blocks.
     schedule = getattr(loop, "call_soon_threadsafe", None) or loop.run_sync_soon
     schedule(fn)
-
-
-class SyncSignal:
-    """A resettable wake-up flag: ``set`` from any thread, ``wait`` blocks the caller."""
-
-    __slots__ = ("_event",)
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def set(self) -> None:
-        self._event.set()
-
-    def clear(self) -> None:
-        self._event.clear()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, timeout: float) -> bool:
-        """Wait until set or ``timeout`` seconds pass; return whether it is set."""
-        if timeout <= 0:
-            return self._event.is_set()
-        return self._event.wait(timeout)

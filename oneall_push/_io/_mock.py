@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ._backend import AsyncBackend, SyncBackend
+from ._backend import AsyncBackend
 from ._http import AsyncTransport, Request, Response, SyncTransport
+from ._threads import SyncBackend
 
 __all__ = [
     "AsyncMockBackend",

@@ -5,7 +5,7 @@ read the answer."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._config import RetryPolicy
 from .._envelope import (
@@ -18,12 +18,14 @@ from .._envelope import (
 )
 from .._io import Request, Response, SyncBackend, SyncTransport, Timeout
 from .._retry import PushRetryRules
-from ..endpoints import Endpoint
 from ..errors import ResponseDecodeError, error_for_status
-from ..models.requests import RequestModel
 from ..models.results import QueuedResult, Result
 from ._retry import send_with_retries
 from .jobs import SyncJob, SyncJobManager
+
+if TYPE_CHECKING:
+    from ..endpoints import Endpoint
+    from ..models.requests import RequestModel
 
 __all__ = ["SyncBaseClient"]
 

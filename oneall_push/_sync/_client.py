@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from .._config import USER_AGENT, Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
@@ -11,8 +12,16 @@ from .._io import SyncBackend, SyncDefaultTransport, SyncTransport, Timeout
 from .._retry import PushRetryRules
 from ..callbacks.config import CallbackConfig
 from ._base_client import SyncBaseClient
-from ._resources import SyncFacebook, SyncLinkedIn, SyncPinterest, SyncTwitter, SyncYouTube
 from .jobs import SyncCallbackStore, SyncJobManager
+
+if TYPE_CHECKING:
+    from ._resources import (
+        SyncFacebook,
+        SyncLinkedIn,
+        SyncPinterest,
+        SyncTwitter,
+        SyncYouTube,
+    )
 
 __all__ = ["OneAll"]
 
@@ -55,11 +64,43 @@ class OneAll(SyncBaseClient):
         }
         self._strict_results = strict_results
         self.jobs = SyncJobManager(callbacks, callback_store, self._backend)
-        self.facebook = SyncFacebook(self)
-        self.linkedin = SyncLinkedIn(self)
-        self.pinterest = SyncPinterest(self)
-        self.twitter = SyncTwitter(self)
-        self.youtube = SyncYouTube(self)
+
+    # The provider groups load the endpoint table and the request models on first use: a
+    # client that is only built (a CLI's --help, say) does not pay for them.
+    @cached_property
+    def facebook(self) -> SyncFacebook:
+        """Facebook pages and groups (publishing to profiles is deprecated)."""
+        from ._resources import SyncFacebook
+
+        return SyncFacebook(self)
+
+    @cached_property
+    def linkedin(self) -> SyncLinkedIn:
+        """LinkedIn members and companies."""
+        from ._resources import SyncLinkedIn
+
+        return SyncLinkedIn(self)
+
+    @cached_property
+    def pinterest(self) -> SyncPinterest:
+        """Pinterest pins and boards."""
+        from ._resources import SyncPinterest
+
+        return SyncPinterest(self)
+
+    @cached_property
+    def twitter(self) -> SyncTwitter:
+        """Twitter/X posts, pictures and videos."""
+        from ._resources import SyncTwitter
+
+        return SyncTwitter(self)
+
+    @cached_property
+    def youtube(self) -> SyncYouTube:
+        """YouTube videos, playlists and channel sections."""
+        from ._resources import SyncYouTube
+
+        return SyncYouTube(self)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> OneAll:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import attrs
 
@@ -24,7 +24,6 @@ from ..callbacks import signing
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import callback_result_type, result_from_outcome
 from ..callbacks.records import JobRecord
-from ..endpoints import Endpoint
 from ..errors import (
     APIError,
     ConnectError,
@@ -34,9 +33,12 @@ from ..errors import (
     ServerError,
     UnmanagedJobError,
 )
-from ..models.requests import RequestModel
 from ..models.results import QueuedResult, Result, VideoResult
 from .stores import SyncCallbackStore, SyncMemoryStore
+
+if TYPE_CHECKING:
+    from ..endpoints import Endpoint
+    from ..models.requests import RequestModel
 
 __all__ = ["SyncCallbackStore", "SyncJob", "SyncJobManager"]
 

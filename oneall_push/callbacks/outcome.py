@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 import attrs
 
 from .._envelope import decode_json, parse_envelope, structure_result
-from ..endpoints import by_id
 from ..errors import (
     JobFailedError,
     MalformedCallbackError,
@@ -37,6 +36,8 @@ R = TypeVar("R", bound=Result)
 
 def callback_result_type(endpoint_id: str) -> type[Result]:
     """The result class of an asynchronous endpoint's callback (``VideoResult`` by default)."""
+    from ..endpoints import by_id  # the table loads the request models: only when needed
+
     try:
         result = by_id(endpoint_id).callback_result
     except KeyError:

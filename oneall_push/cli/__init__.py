@@ -13,9 +13,24 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import _demo, _endpoints, _sandbox_cmd, _x
+from . import _endpoints, _sandbox_cmd, _x
 
 __all__ = ["build_parser", "main"]
+
+
+def _add_demo_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="walk the whole flow against an in-process sandbox (no credentials needed)",
+        description=(
+            "Start the sandbox in-process on a free loopback port and publish through the real "
+            "client: pictures, tweets, videos awaited through their callbacks, Facebook, "
+            "LinkedIn, Pinterest and YouTube, an X API v2 chunked media upload, and rejected "
+            "requests. Exits 1 if a step fails."
+        ),
+    )
+    _sandbox_cmd.add_sandbox_options(p)
+    p.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of failures")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _demo.add_parser(sub)
+    _add_demo_parser(sub)
     _sandbox_cmd.add_parser(sub)
     _x.add_parser(sub)
     _endpoints.add_parsers(sub)
@@ -42,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     if args.command == "demo":
+        from . import _demo  # the demo loads the async client, the sandbox and aiohttp
+
         return _demo.run(args)
     if args.command == "sandbox":
         return _sandbox_cmd.run(args)

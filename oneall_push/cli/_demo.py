@@ -24,9 +24,9 @@ from ..callbacks.receivers import AsyncCallbackServer
 from ..sandbox import Sandbox, serve
 from ..sandbox.xmedia import XMediaSandbox
 from ..xmedia import AsyncXMedia, MediaEvent, ProcessingProgress, UploadProgress, XRetryPolicy
-from ._sandbox_cmd import add_sandbox_options, config_from
+from ._sandbox_cmd import config_from
 
-__all__ = ["add_parser", "run", "run_demo"]
+__all__ = ["run", "run_demo"]
 
 PICTURE_URL = "https://example.com/images/launch-party.png"
 VIDEO_URL = "https://example.com/videos/launch-party.mp4"
@@ -34,21 +34,6 @@ WAIT = 60.0
 MiB = 1024 * 1024
 X_MEDIA_BYTES = 3 * MiB
 X_CHUNK_SIZE = MiB // 2
-
-
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "demo",
-        help="walk the whole flow against an in-process sandbox (no credentials needed)",
-        description=(
-            "Start the sandbox in-process on a free loopback port and publish through the real "
-            "client: pictures, tweets, videos awaited through their callbacks, Facebook, "
-            "LinkedIn, Pinterest and YouTube, an X API v2 chunked media upload, and rejected "
-            "requests. Exits 1 if a step fails."
-        ),
-    )
-    add_sandbox_options(p)
-    p.add_argument("--verbose", "-v", action="store_true", help="show tracebacks of failures")
 
 
 class _Report:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ..sandbox import FaultRule, Sandbox, SandboxConfig, serve
-from ..sandbox._faults import seconds
+# The sandbox (aiohttp) loads when a command runs, not when the parser is built.
+if TYPE_CHECKING:
+    from ..sandbox import FaultRule, SandboxConfig
 
 __all__ = ["add_parser", "run"]
 
@@ -63,6 +63,8 @@ def add_sandbox_options(p: argparse.ArgumentParser) -> None:
 
 
 def _fault(spec: str) -> FaultRule:
+    from ..sandbox import FaultRule
+
     try:
         return FaultRule.parse(spec)
     except (ValueError, KeyError) as exc:
@@ -70,6 +72,8 @@ def _fault(spec: str) -> FaultRule:
 
 
 def _seconds(value: str) -> float:
+    from ..sandbox._faults import seconds
+
     try:
         return seconds("--callback-delay", value)
     except ValueError as exc:
@@ -77,6 +81,8 @@ def _seconds(value: str) -> float:
 
 
 def config_from(args: argparse.Namespace, *, callback_delay: float) -> SandboxConfig:
+    from ..sandbox import SandboxConfig
+
     return SandboxConfig(
         public_key=args.public_key,
         private_key=args.private_key,
@@ -88,6 +94,10 @@ def config_from(args: argparse.Namespace, *, callback_delay: float) -> SandboxCo
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    import asyncio
+
+    from ..sandbox import Sandbox, serve
+
     out = out or sys.stdout
     sandbox = Sandbox(config_from(args, callback_delay=1.0))
 

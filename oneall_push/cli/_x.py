@@ -15,20 +15,20 @@ import threading
 import time
 from typing import Any, TextIO
 
-from .._xmedia._checks import DEFAULT_BASE_URL, DEFAULT_PROCESSING_DEADLINE, MAX_CONCURRENCY
-from ..errors import ConfigurationError, OneAllPushError, RequestValidationError
-from ..xmedia import (
+from .._xmedia._checks import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_PROCESSING_DEADLINE,
+    MAX_CONCURRENCY,
+)
+from .._xmedia._media_types import (
     CATEGORIES,
     DEFAULT_CHUNK_SIZE,
     DEFAULT_MAX_CHUNK_SIZE,
-    DEFAULT_MAX_CONCURRENCY,
     MEDIA_TYPES,
-    MediaEvent,
-    ProcessingProgress,
-    UploadedMedia,
-    UploadProgress,
-    XMedia,
 )
+from .._xmedia._models import MediaEvent, ProcessingProgress, UploadedMedia, UploadProgress
+from ..errors import ConfigurationError, OneAllPushError, RequestValidationError
 
 __all__ = ["add_parser", "parse_size", "run"]
 
@@ -288,6 +288,8 @@ def _report(err: TextIO, exc: BaseException, token: str | None) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from ..xmedia import XMedia
+
     out = out or sys.stdout
     err = err or sys.stderr
     token = (args.bearer_token or os.environ.get(TOKEN_ENV) or "").strip() or None

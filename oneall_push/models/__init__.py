@@ -1,43 +1,109 @@
-"""Request payloads and typed results."""
+"""Request payloads and typed results.
 
-from .requests import (
-    FacebookGroupPicture,
-    FacebookGroupPost,
-    FacebookGroupVideo,
-    FacebookPagePicture,
-    FacebookPagePost,
-    FacebookPageVideo,
-    FacebookUserPicture,
-    FacebookUserPost,
-    FacebookUserVideo,
-    LinkedInCompanyPost,
-    LinkedInUserPost,
-    PinterestBoard,
-    PinterestPin,
-    RequestModel,
-    TwitterPicture,
-    TwitterPost,
-    TwitterVideo,
-    YouTubeChannelSection,
-    YouTubePlaylist,
-    YouTubePlaylistVideo,
-    YouTubeVideo,
+The results load with the client; the request models (and their validators) load when first
+named, which the client does on its first call.
+"""
+
+import importlib as _importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .requests import (
+        FacebookGroupPicture,
+        FacebookGroupPost,
+        FacebookGroupVideo,
+        FacebookPagePicture,
+        FacebookPagePost,
+        FacebookPageVideo,
+        FacebookUserPicture,
+        FacebookUserPost,
+        FacebookUserVideo,
+        LinkedInCompanyPost,
+        LinkedInUserPost,
+        PinterestBoard,
+        PinterestPin,
+        PrivacyStatus,
+        RequestModel,
+        TwitterPicture,
+        TwitterPost,
+        TwitterVideo,
+        YouTubeChannelSection,
+        YouTubePlaylist,
+        YouTubePlaylistVideo,
+        YouTubeVideo,
+    )
+    from .results import (
+        BoardResult,
+        ChannelSectionResult,
+        Envelope,
+        PictureResult,
+        PinResult,
+        PlaylistResult,
+        PlaylistVideoResult,
+        PostResult,
+        QueuedResult,
+        Result,
+        Status,
+        VideoResult,
+        required_ids,
+    )
+
+_REQUESTS = frozenset(
+    {
+        "FacebookGroupPicture",
+        "FacebookGroupPost",
+        "FacebookGroupVideo",
+        "FacebookPagePicture",
+        "FacebookPagePost",
+        "FacebookPageVideo",
+        "FacebookUserPicture",
+        "FacebookUserPost",
+        "FacebookUserVideo",
+        "LinkedInCompanyPost",
+        "LinkedInUserPost",
+        "PinterestBoard",
+        "PinterestPin",
+        "PrivacyStatus",
+        "RequestModel",
+        "TwitterPicture",
+        "TwitterPost",
+        "TwitterVideo",
+        "YouTubeChannelSection",
+        "YouTubePlaylist",
+        "YouTubePlaylistVideo",
+        "YouTubeVideo",
+    }
 )
-from .results import (
-    BoardResult,
-    ChannelSectionResult,
-    Envelope,
-    PictureResult,
-    PinResult,
-    PlaylistResult,
-    PlaylistVideoResult,
-    PostResult,
-    QueuedResult,
-    Result,
-    Status,
-    VideoResult,
-    required_ids,
+_RESULTS = frozenset(
+    {
+        "BoardResult",
+        "ChannelSectionResult",
+        "Envelope",
+        "PictureResult",
+        "PinResult",
+        "PlaylistResult",
+        "PlaylistVideoResult",
+        "PostResult",
+        "QueuedResult",
+        "Result",
+        "Status",
+        "VideoResult",
+        "required_ids",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REQUESTS:
+        module = ".requests"
+    elif name in _RESULTS:
+        module = ".results"
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FacebookGroupPicture",
@@ -61,6 +127,7 @@ __all__ = [
     "YouTubePlaylist",
     "YouTubePlaylistVideo",
     "YouTubeVideo",
+    "PrivacyStatus",
     "BoardResult",
     "ChannelSectionResult",
     "Envelope",

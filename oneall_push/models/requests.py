@@ -13,6 +13,7 @@ from typing import Literal, get_args
 import attrs
 
 from . import _rules as r
+from ._repr import fields_repr
 
 __all__ = [
     "PrivacyStatus",
@@ -48,13 +49,15 @@ RESERVED_NAMES = frozenset({"extra_fields", "timeout", "identity_token"})
 
 @attrs.frozen
 class RequestModel:
-    """Marker base of every request payload."""
+    """Base of every request payload."""
+
+    __repr__ = fields_repr
 
 
 # --- Facebook: user profile (deprecated by Facebook on 2018-08-01) ---------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookUserPost(RequestModel):
     message: str | None = attrs.field(default=None, validator=r.text(required=False))
     link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
@@ -66,14 +69,14 @@ class FacebookUserPost(RequestModel):
         r.one_of_required(self, "message", "link")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookUserPicture(RequestModel):
     url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
     create_post: bool | None = attrs.field(default=None, validator=r.boolean())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookUserVideo(RequestModel):
     url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
@@ -83,7 +86,7 @@ class FacebookUserVideo(RequestModel):
 # --- Facebook: groups (payload inferred from the page endpoints) ----------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookGroupPost(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
     message: str | None = attrs.field(default=None, validator=r.text(required=False))
@@ -97,14 +100,14 @@ class FacebookGroupPost(RequestModel):
         r.not_both(self, "link", "attachments")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookGroupPicture(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
     url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookGroupVideo(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
     url: str = attrs.field(validator=r.http_url())
@@ -114,7 +117,7 @@ class FacebookGroupVideo(RequestModel):
 # --- Facebook: pages ------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookPagePost(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
     message: str = attrs.field(validator=r.text())
@@ -127,14 +130,14 @@ class FacebookPagePost(RequestModel):
         r.not_both(self, "link", "attachments")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookPagePicture(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
     url: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class FacebookPageVideo(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
     url: str = attrs.field(validator=r.http_url())
@@ -144,7 +147,7 @@ class FacebookPageVideo(RequestModel):
 # --- LinkedIn -------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class LinkedInUserPost(RequestModel):
     message: str | None = attrs.field(default=None, validator=r.text(required=False))
     link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
@@ -156,7 +159,7 @@ class LinkedInUserPost(RequestModel):
         r.one_of_required(self, "message", "link")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class LinkedInCompanyPost(RequestModel):
     company: str = attrs.field(converter=r.to_id, validator=r.identifier())
     message: str | None = attrs.field(default=None, validator=r.text(required=False))
@@ -172,14 +175,14 @@ class LinkedInCompanyPost(RequestModel):
 # --- Pinterest ------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PinterestPin(RequestModel):
     picture: str = attrs.field(validator=r.http_url())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
     link: str | None = attrs.field(default=None, validator=r.http_url(required=False))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PinterestBoard(RequestModel):
     name: str = attrs.field(validator=r.text())
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
@@ -188,7 +191,7 @@ class PinterestBoard(RequestModel):
 # --- Twitter / X ----------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TwitterPost(RequestModel):
     # The docs' 140-character limit predates 280-character (and longer, Premium) posts:
     # X enforces the length, not this library.
@@ -199,22 +202,25 @@ class TwitterPost(RequestModel):
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TwitterPicture(RequestModel):
     url: str = attrs.field(validator=r.http_url(formats=r.PICTURE_FORMATS))
     description: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class TwitterVideo(RequestModel):
     video_url: str = attrs.field(validator=r.http_url(formats=r.VIDEO_FORMATS))
-    callback_url: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+    # Signed by the library when it manages the job: a credential, kept out of the repr.
+    callback_url: str | None = attrs.field(
+        default=None, validator=r.http_url(required=False), repr=False
+    )
 
 
 # --- YouTube --------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class YouTubeVideo(RequestModel):
     video_url: str = attrs.field(validator=r.http_url())
     title: str = attrs.field(validator=r.text(max_length=100))
@@ -222,16 +228,19 @@ class YouTubeVideo(RequestModel):
         default=None, validator=r.text(required=False, max_length=5000)
     )
     thumbnail_url: str | None = attrs.field(default=None, validator=r.http_url(required=False))
-    callback_url: str | None = attrs.field(default=None, validator=r.http_url(required=False))
+    # Signed by the library when it manages the job: a credential, kept out of the repr.
+    callback_url: str | None = attrs.field(
+        default=None, validator=r.http_url(required=False), repr=False
+    )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class YouTubePlaylistVideo(RequestModel):
     id: str = attrs.field(converter=r.to_id, validator=r.identifier())
     position: int | None = attrs.field(default=None, validator=r.non_negative_int())
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class YouTubePlaylist(RequestModel):
     title: str = attrs.field(validator=r.text(max_length=150))
     description: str | None = attrs.field(
@@ -243,7 +252,7 @@ class YouTubePlaylist(RequestModel):
     default_language: str | None = attrs.field(default=None, validator=r.text(required=False))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class YouTubeChannelSection(RequestModel):
     type: str = attrs.field(validator=r.text())
     style: str | None = attrs.field(default=None, validator=r.text(required=False))

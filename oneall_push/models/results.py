@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from .._dates import parse_date
+from ._repr import fields_repr
 
 __all__ = [
     "BoardResult",
@@ -62,7 +63,7 @@ class Envelope:
 _NOT_FROM_AN_ANSWER = Envelope(status=Status(flag="", code=0, info="not read from an answer"))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Result:
     """Base of every result. ``envelope`` is set by the client, not read from ``data``."""
 
@@ -70,14 +71,16 @@ class Result:
     object: str | None = None
     envelope: Envelope = attrs.field(default=_NOT_FROM_AN_ANSWER, repr=False, eq=False)
 
+    __repr__ = fields_repr
 
-@attrs.frozen(kw_only=True)
+
+@attrs.frozen(kw_only=True, repr=False)
 class PostResult(Result):
     post_id: str
     post_location: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PictureResult(Result):
     picture_id: str
     picture_location: str | None = None
@@ -85,7 +88,7 @@ class PictureResult(Result):
     post_location: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class VideoResult(Result):
     """A finished video upload (synchronous answer, or the body of OneAll's callback)."""
 
@@ -96,32 +99,32 @@ class VideoResult(Result):
     date_creation: dt.datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class QueuedResult(Result):
     """The immediate answer of an asynchronous upload: the video was queued."""
 
     result: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PinResult(Result):
     pin_id: str
     pin_location: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class BoardResult(Result):
     board_id: str
     board_location: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PlaylistResult(Result):
     playlist_id: str
     playlist_location: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class PlaylistVideoResult(Result):
     """Nothing is documented of this answer (the shape is inferred): every field is optional."""
 
@@ -130,7 +133,7 @@ class PlaylistVideoResult(Result):
     playlist_item_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class ChannelSectionResult(Result):
     """Nothing is documented of this answer (the shape is inferred): every field is optional."""
 
