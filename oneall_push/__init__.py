@@ -13,7 +13,9 @@ _logging.getLogger("oneall_push").addHandler(_logging.NullHandler())
 
 if TYPE_CHECKING:
     from . import models
-    from ._async import AsyncCallbackStore, AsyncJob, AsyncOneAll
+    from ._async._client import AsyncOneAll
+    from ._async.jobs import AsyncJob
+    from ._async.stores import AsyncCallbackStore
     from ._config import Credentials, RetryPolicy
     from ._io import (
         AsyncBackend,
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
         SyncTransport,
         Timeout,
     )
-    from ._sync import OneAll, SyncCallbackStore, SyncJob
+    from ._sync._client import OneAll
+    from ._sync.jobs import SyncJob
+    from ._sync.stores import SyncCallbackStore
     from .callbacks import CallbackConfig
     from .endpoints import ENDPOINTS, Endpoint
 
@@ -39,7 +43,9 @@ if TYPE_CHECKING:
 # client never pulls in aiohttp or anyio, and the code generator can import the table while
 # the generated half is being rebuilt.
 _MODULES = {
-    "._async": ["AsyncCallbackStore", "AsyncJob", "AsyncOneAll"],
+    "._async._client": ["AsyncOneAll"],
+    "._async.jobs": ["AsyncJob"],
+    "._async.stores": ["AsyncCallbackStore"],
     "._config": ["Credentials", "RetryPolicy"],
     "._io": [
         "AsyncBackend",
@@ -57,7 +63,9 @@ _MODULES = {
         "SyncTransport",
         "Timeout",
     ],
-    "._sync": ["OneAll", "SyncCallbackStore", "SyncJob"],
+    "._sync._client": ["OneAll"],
+    "._sync.jobs": ["SyncJob"],
+    "._sync.stores": ["SyncCallbackStore"],
     ".callbacks": ["CallbackConfig"],
     ".endpoints": ["ENDPOINTS", "Endpoint"],
 }

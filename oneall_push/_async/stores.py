@@ -11,13 +11,17 @@ from __future__ import annotations
 import abc
 import json
 import logging
+from typing import TYPE_CHECKING
 
-from .._io import AsyncBackend, AsyncRedisConnection
+from .._io import AsyncBackend
 from .._validate import seconds
 from ..callbacks._memory import MemoryState, Wakeable, Watchers
 from ..callbacks.outcome import CallbackOutcome
 from ..callbacks.records import JobRecord
 from ..errors import CallbackStoreError
+
+if TYPE_CHECKING:
+    from .._io import AsyncRedisConnection
 
 __all__ = ["AsyncCallbackStore", "AsyncMemoryStore", "AsyncRedisStore"]
 
@@ -164,7 +168,11 @@ class AsyncRedisStore(AsyncCallbackStore):
         backend: AsyncBackend | None = None,
     ) -> None:
         super().__init__(backend=backend)
-        self._conn = connection if connection is not None else AsyncRedisConnection(url)
+        if connection is None:
+            from .._io import AsyncRedisConnection  # Redis loads with the first Redis store
+
+            connection = AsyncRedisConnection(url)
+        self._conn = connection
         self._owns_conn = connection is None
         self.prefix = prefix
         self._watchers = Watchers()

@@ -12,13 +12,17 @@ from __future__ import annotations
 import abc
 import json
 import logging
+from typing import TYPE_CHECKING
 
-from .._io import SyncBackend, SyncRedisConnection
+from .._io import SyncBackend
 from .._validate import seconds
 from ..callbacks._memory import MemoryState, Wakeable, Watchers
 from ..callbacks.outcome import CallbackOutcome
 from ..callbacks.records import JobRecord
 from ..errors import CallbackStoreError
+
+if TYPE_CHECKING:
+    from .._io import SyncRedisConnection
 
 __all__ = ["SyncCallbackStore", "SyncMemoryStore", "SyncRedisStore"]
 
@@ -165,7 +169,11 @@ class SyncRedisStore(SyncCallbackStore):
         backend: SyncBackend | None = None,
     ) -> None:
         super().__init__(backend=backend)
-        self._conn = connection if connection is not None else SyncRedisConnection(url)
+        if connection is None:
+            from .._io import SyncRedisConnection  # Redis loads with the first Redis store
+
+            connection = SyncRedisConnection(url)
+        self._conn = connection
         self._owns_conn = connection is None
         self.prefix = prefix
         self._watchers = Watchers()
