@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ._repr import fields_repr
 from ._version import __version__
 from .errors import ConfigurationError
 
@@ -26,9 +27,11 @@ ENV_PRIVATE_KEY = "ONEALL_PRIVATE_KEY"
 ENV_BASE_URL = "ONEALL_BASE_URL"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Credentials:
     """A OneAll site's API key pair. The private key never shows in ``repr``."""
+
+    __repr__ = fields_repr
 
     public_key: str
     private_key: str = attrs.field(repr=False)
@@ -91,7 +94,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - current)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RetryPolicy:
     """When a failed Push call is sent again.
 
@@ -99,6 +102,8 @@ class RetryPolicy:
     nothing was processed are retried: connect failures, 429, and 503 carrying Retry-After.
     Read timeouts and disconnects after sending are never retried.
     """
+
+    __repr__ = fields_repr
 
     max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
     backoff_initial: float = 0.5

@@ -13,15 +13,18 @@ import attrs
 
 from ._config import RetryPolicy
 from ._io import Response
+from ._repr import fields_repr
 from .errors import ConnectError, TransportError
 
 __all__ = ["PushRetryRules", "Retry", "RetryRules", "RetryStopped", "RetryWouldPassDeadline"]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Retry:
     """Wait ``delay`` seconds, then send again. ``failure`` is what stopped this attempt
     (the cause of the error raised if the wait cannot happen); ``reason`` goes in the log."""
+
+    __repr__ = fields_repr
 
     delay: float
     failure: Exception

@@ -19,7 +19,6 @@ import attrs
 
 from .._io import AsyncBackend
 from .._validate import seconds
-from ..callbacks import signing
 from ..callbacks.config import CallbackConfig
 from ..callbacks.outcome import callback_result_type, result_from_outcome
 from ..callbacks.records import JobRecord
@@ -156,6 +155,8 @@ class AsyncJobManager:
         """
         caller_url = getattr(payload, "callback_url", None)
         now = self._backend.wall_clock()
+        from ..callbacks import signing  # hashing and uuid load with the first upload
+
         job_id = signing.new_job_id()
         managed = caller_url is None and self.config is not None
         url = caller_url

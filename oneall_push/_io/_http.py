@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from .._config import parse_retry_after
+from .._repr import fields_repr
 from .._validate import seconds
 
 __all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"]
@@ -27,7 +28,7 @@ def _read_seconds(value: Any) -> float | None:
     return seconds(value, "timeout.read", optional=True)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Timeout:
     """Per-request time limits in seconds (``None`` means no limit).
 
@@ -35,6 +36,8 @@ class Timeout:
     longest silence allowed while waiting for the response. A timeout while connecting is
     retried; one after sending never is (the request may have been processed).
     """
+
+    __repr__ = fields_repr
 
     connect: float | None = attrs.field(default=10.0, converter=_connect_seconds)
     read: float | None = attrs.field(default=60.0, converter=_read_seconds)
@@ -49,8 +52,10 @@ class Timeout:
         return cls(connect=value, read=value)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Request:
+    __repr__ = fields_repr
+
     method: str
     url: str
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
@@ -60,8 +65,10 @@ class Request:
     endpoint: str | None = None
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Response:
+    __repr__ = fields_repr
+
     status: int
     # Looked up case-insensitively by header(): lower-case keys, or a case-insensitive mapping.
     headers: Mapping[str, str] = attrs.field(factory=dict)

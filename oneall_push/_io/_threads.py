@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 __all__ = ["SyncBackend", "SyncSignal", "SyncTaskPool", "check_limit"]
 
@@ -47,6 +49,8 @@ class SyncTaskPool:
     def __init__(self, limit: int) -> None:
         check_limit(limit)
         self._slots = threading.BoundedSemaphore(limit)
+        import concurrent.futures  # only X media's concurrent appends need a thread pool
+
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=limit)
         self._futures: list[concurrent.futures.Future[Any]] = []
         self._error: BaseException | None = None
@@ -86,6 +90,8 @@ class SyncTaskPool:
         if exc_type is not None:
             for future in self._futures:
                 future.cancel()
+        import concurrent.futures
+
         concurrent.futures.wait(self._futures)
         self._executor.shutdown(wait=True)
         if exc_type is None:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from .._repr import fields_repr
 from ..errors import ConfigurationError
 
 __all__ = ["CallbackConfig"]
@@ -20,13 +21,15 @@ def _secrets(value: str | bytes | Sequence[str | bytes]) -> tuple[bytes, ...]:
     return out
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CallbackConfig:
     """Where OneAll can reach this application, and the secrets that sign callback URLs.
 
     ``secret`` may be one secret or several: the first signs, all verify (rotate by putting
     the new secret first and dropping the old one once pending jobs have completed).
     """
+
+    __repr__ = fields_repr
 
     public_url: str = attrs.field()
     secret: tuple[bytes, ...] = attrs.field(converter=_secrets, repr=False)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import attrs
 
 from .._envelope import decode_json, parse_envelope, structure_result
+from .._repr import fields_repr
 from ..errors import (
     JobFailedError,
     MalformedCallbackError,
@@ -45,13 +46,15 @@ def callback_result_type(endpoint_id: str) -> type[Result]:
     return result if result is not None else VideoResult
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class CallbackOutcome:
     """One callback, as stored: success or failure, OneAll's status, and the decoded body.
 
     ``document`` is the whole decoded JSON body, so the waiter rebuilds the typed result (and
     its envelope) with the same code that parses API responses.
     """
+
+    __repr__ = fields_repr
 
     ok: bool
     status: int
@@ -157,9 +160,11 @@ def _body(status: int, message: str) -> bytes:
     return json.dumps({"status": status, "message": message}).encode()
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class CallbackResponse:
     """What to answer: an HTTP status, a short JSON body and its headers."""
+
+    __repr__ = fields_repr
 
     status: int
     body: bytes

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from .._repr import fields_repr
 from .signing import redact_signature
 
 __all__ = ["JobRecord"]
@@ -16,9 +17,11 @@ def _redact_url(url: str | None) -> str:
     return "None" if url is None else repr(redact_signature(url))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class JobRecord:
     """What another process needs to wait on a job: serialize it with :meth:`to_dict`."""
+
+    __repr__ = fields_repr
 
     id: str
     endpoint: str

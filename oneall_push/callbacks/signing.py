@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -45,6 +44,8 @@ _SECRET_PARAM = re.compile(
 
 def new_job_id() -> str:
     """A fresh, unguessable job id (32 hex characters)."""
+    import uuid  # loads with the first job, not with every importer of redact_signature
+
     return uuid.uuid4().hex
 
 

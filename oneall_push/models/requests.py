@@ -12,8 +12,8 @@ from typing import Literal, get_args
 
 import attrs
 
+from .._repr import fields_repr
 from . import _rules as r
-from ._repr import fields_repr
 
 __all__ = [
     "PrivacyStatus",

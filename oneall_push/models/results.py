@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from .._dates import parse_date
-from ._repr import fields_repr
+from .._repr import fields_repr
 
 __all__ = [
     "BoardResult",
