@@ -9,11 +9,11 @@ from .._config import USER_AGENT, Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
 from .._io import AsyncBackend, AsyncDefaultTransport, AsyncTransport, Timeout
 from .._retry import PushRetryRules
-from ..callbacks.config import CallbackConfig
 from ._base_client import AsyncBaseClient
-from .jobs import AsyncCallbackStore, AsyncJobManager
+from .jobs import AsyncJobManager
 
 if TYPE_CHECKING:
+    from ..callbacks.config import CallbackConfig
     from ._resources import (
         AsyncFacebook,
         AsyncLinkedIn,
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         AsyncTwitter,
         AsyncYouTube,
     )
+    from .stores import AsyncCallbackStore
 
 __all__ = ["AsyncOneAll"]
 

@@ -10,11 +10,11 @@ from .._config import USER_AGENT, Credentials, RetryPolicy, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
 from .._io import SyncBackend, SyncDefaultTransport, SyncTransport, Timeout
 from .._retry import PushRetryRules
-from ..callbacks.config import CallbackConfig
 from ._base_client import SyncBaseClient
-from .jobs import SyncCallbackStore, SyncJobManager
+from .jobs import SyncJobManager
 
 if TYPE_CHECKING:
+    from ..callbacks.config import CallbackConfig
     from ._resources import (
         SyncFacebook,
         SyncLinkedIn,
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         SyncTwitter,
         SyncYouTube,
     )
+    from .stores import SyncCallbackStore
 
 __all__ = ["OneAll"]
 

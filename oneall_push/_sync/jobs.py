@@ -20,9 +20,6 @@ import attrs
 
 from .._io import SyncBackend
 from .._validate import seconds
-from ..callbacks.config import CallbackConfig
-from ..callbacks.outcome import callback_result_type, result_from_outcome
-from ..callbacks.records import JobRecord
 from ..errors import (
     APIError,
     ConnectError,
@@ -33,13 +30,17 @@ from ..errors import (
     UnmanagedJobError,
 )
 from ..models.results import QueuedResult, Result, VideoResult
-from .stores import SyncCallbackStore, SyncMemoryStore
 
+# The callback machinery (records, outcomes, stores, signing) loads when a client is built or a
+# job is made, not when the client class is imported.
 if TYPE_CHECKING:
+    from ..callbacks.config import CallbackConfig
+    from ..callbacks.records import JobRecord
     from ..endpoints import Endpoint
     from ..models.requests import RequestModel
+    from .stores import SyncCallbackStore
 
-__all__ = ["SyncCallbackStore", "SyncJob", "SyncJobManager"]
+__all__ = ["SyncJob", "SyncJobManager"]
 
 logger = logging.getLogger("oneall_push.callbacks")
 
@@ -94,6 +95,8 @@ class SyncJob(Generic[R]):
         """
         timeout = seconds(timeout, "timeout", zero=True)
         self._require_managed()
+        from ..callbacks.outcome import result_from_outcome
+
         outcome = self._manager.store_or_fail().wait(self.id, timeout)
         if outcome is None:
             raise JobTimeoutError(self.id, timeout)
@@ -104,6 +107,8 @@ class SyncJob(Generic[R]):
     def poll(self) -> R | None:
         """The typed result if the callback has arrived, else ``None`` (never waits)."""
         self._require_managed()
+        from ..callbacks.outcome import result_from_outcome
+
         outcome = self._manager.store_or_fail().get(self.id)
         if outcome is None:
             return None
@@ -132,7 +137,11 @@ class SyncJobManager:
         self._owns_store = store is None
         # Always a store (an empty memory one without callbacks=), so code that hands it to a
         # receiver needs no None check.
-        self.store: SyncCallbackStore = store if store is not None else SyncMemoryStore()
+        if store is None:
+            from .stores import SyncMemoryStore
+
+            store = SyncMemoryStore()
+        self.store: SyncCallbackStore = store
         self._backend = backend
 
     def __repr__(self) -> str:
@@ -154,10 +163,11 @@ class SyncJobManager:
 
         The payload's validators check the signed URL; :meth:`register` stores the record.
         """
+        from ..callbacks import signing
+        from ..callbacks.records import JobRecord
+
         caller_url = getattr(payload, "callback_url", None)
         now = self._backend.wall_clock()
-        from ..callbacks import signing  # hashing and uuid load with the first upload
-
         job_id = signing.new_job_id()
         managed = caller_url is None and self.config is not None
         url = caller_url
@@ -210,11 +220,15 @@ class SyncJobManager:
         The result type comes from the endpoint table (``VideoResult`` for every asynchronous
         endpoint today); pass ``result_type`` to override it.
         """
+        from ..callbacks.outcome import callback_result_type
+
         rtype = result_type if result_type is not None else callback_result_type(record.endpoint)
         return SyncJob(record, rtype, self)
 
     def from_dict(self, data: Mapping[str, Any]) -> SyncJob[VideoResult]:
         """Rebuild a job handle from ``job.to_dict()`` output."""
+        from ..callbacks.records import JobRecord
+
         return self.from_record(JobRecord.from_dict(dict(data)))
 
     @overload
