@@ -177,13 +177,15 @@ def _structure_hook(cls: type[Any], strict: bool) -> Callable[[Any, Any], Any]:
 
 
 def _missing_ids(data: Any, cls: type[Result]) -> list[str]:
-    if not isinstance(data, Mapping):
+    # Runs on every answer: the plain-dict test first (an ABC isinstance costs more).
+    if data.__class__ is not dict and not isinstance(data, Mapping):
         return []  # not a mapping at all: the structuring below reports it
-    return [name for name in required_ids(cls) if _blank(data.get(name))]
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    missing = []
+    for name in required_ids(cls):
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(name)
+    return missing
 
 
 def structure_result(
