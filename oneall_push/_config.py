@@ -139,3 +139,15 @@ class RetryPolicy:
         if attempt > self.max_retries:
             return None
         return self.backoff(attempt)
+
+
+def check_network(
+    transport: object, proxy: str | None, trust_env: bool, ssl_context: object
+) -> None:
+    """``proxy=``, ``trust_env=`` and ``ssl_context=`` build the default transport: refuse them
+    beside a caller-given ``transport=``, which they would silently not reach."""
+    if transport is not None and (proxy is not None or not trust_env or ssl_context is not None):
+        raise ConfigurationError(
+            "proxy=, trust_env= and ssl_context= configure the default transport; "
+            "set them on the transport= you pass instead"
+        )

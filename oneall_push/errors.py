@@ -36,6 +36,7 @@ __all__ = [
     "OneAllPushError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "ProxyRefusedError",
     "PublishedButIncompleteError",
     "RateLimitError",
     "RequestValidationError",
@@ -89,6 +90,19 @@ class ConnectError(TransportError):
 
     Safe to retry: nothing was processed.
     """
+
+
+class ProxyRefusedError(TransportError):
+    """The proxy refused the request (``status``: 407 when it wants other credentials).
+
+    Nothing reached the API, and repeating it would meet the same refusal: it is not retried.
+    The proxy's credentials never appear in the message.
+    """
+
+    def __init__(self, status: int, *, endpoint: str | None = None) -> None:
+        self.status = status
+        reason = " (proxy authentication required)" if status == 407 else ""
+        super().__init__(f"the proxy refused the request: HTTP {status}{reason}", endpoint=endpoint)
 
 
 class OutcomeUnknownError(TransportError):

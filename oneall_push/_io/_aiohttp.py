@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from ..errors import ConfigurationError, ConnectError, OneAllPushError, OutcomeUnknownError
+from ..errors import (
+    ConfigurationError,
+    ConnectError,
+    OneAllPushError,
+    OutcomeUnknownError,
+    ProxyRefusedError,
+)
 from ._http import AsyncTransport, Request, Response, Timeout
+from ._proxy import check_proxy, proxy_for, redact_proxy
 
 __all__ = ["AsyncHttpTransport"]
 
@@ -16,7 +25,10 @@ class AsyncHttpTransport(AsyncTransport):
     """aiohttp transport. The session is created lazily, inside the running loop.
 
     Pass ``session=`` to share an existing :class:`aiohttp.ClientSession`; it is then not
-    closed by :meth:`close`.
+    closed by :meth:`close`. Requests go through ``proxy`` if given, else through the proxy the
+    environment names (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``; ``trust_env=False``
+    ignores them). ``ssl_context`` replaces the default TLS settings (custom CAs);
+    verification stays on.
     """
 
     def __init__(
@@ -25,13 +37,31 @@ class AsyncHttpTransport(AsyncTransport):
         session: aiohttp.ClientSession | None = None,
         limit: int = 100,
         limit_per_host: int = 0,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._session = session
         self._owns_session = session is None
         self._limit = limit
         self._limit_per_host = limit_per_host
+        self._proxy = check_proxy(proxy)
+        self._trust_env = trust_env
+        self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._routes: dict[str, str | None] = {}  # "scheme://host" -> its proxy
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        proxy = None if self._proxy is None else redact_proxy(self._proxy)
+        return f"{type(self).__name__}(proxy={proxy!r}, trust_env={self._trust_env!r})"
+
+    def _proxy_for(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._routes:
+            self._routes[origin] = proxy_for(url, proxy=self._proxy, trust_env=self._trust_env)
+        return self._routes[origin]
 
     def _get_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -54,6 +84,7 @@ class AsyncHttpTransport(AsyncTransport):
         session = self._get_session()
         timeout = self._client_timeout(request.timeout)
         sent = False
+        proxy = self._proxy_for(request.url)
         failure: OneAllPushError
         try:
             async with session.request(
@@ -63,11 +94,17 @@ class AsyncHttpTransport(AsyncTransport):
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
+                proxy=proxy,
+                ssl=self._ssl,
             ) as resp:
                 sent = True
+                if resp.status == 407 and proxy is not None:
+                    raise ProxyRefusedError(407, endpoint=request.endpoint)
                 body = await resp.read()
                 # CIMultiDictProxy: a case-insensitive mapping, usable after release.
                 return Response(status=resp.status, headers=resp.headers, body=body)
+        except aiohttp.ClientHttpProxyError as exc:  # the proxy refused the tunnel
+            failure = ProxyRefusedError(exc.status, endpoint=request.endpoint)
         except aiohttp.ConnectionTimeoutError:
             failure = ConnectError("timed out connecting", endpoint=request.endpoint)
         except aiohttp.ClientConnectorError as exc:

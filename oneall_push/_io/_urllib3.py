@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
+from urllib.parse import unquote, urlsplit
+
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -9,31 +12,89 @@ from urllib3.exceptions import (
     HTTPError,
     NewConnectionError,
     ProtocolError,
+    ProxyError,
     ReadTimeoutError,
+    SSLError,
 )
 
-from ..errors import ConnectError, OutcomeUnknownError
+from ..errors import ConnectError, OutcomeUnknownError, ProxyRefusedError
 from ._http import Request, Response, SyncTransport, Timeout
+from ._proxy import check_proxy, proxy_for, redact_proxy
 
 __all__ = ["SyncHttpTransport"]
 
 
 class SyncHttpTransport(SyncTransport):
-    """urllib3 transport; urllib3's own retries are off: the client decides what is retried."""
+    """urllib3 transport; urllib3's own retries are off: the client decides what is retried.
 
-    def __init__(self, *, pool: urllib3.PoolManager | None = None, maxsize: int = 10) -> None:
+    Requests go through ``proxy`` if given, else through the proxy the environment names
+    (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``; ``trust_env=False`` ignores them).
+    ``ssl_context`` replaces the default TLS settings (custom CAs); verification stays on.
+    A ``pool`` given by the caller is used as it is, for every request.
+    """
+
+    def __init__(
+        self,
+        *,
+        pool: urllib3.PoolManager | None = None,
+        maxsize: int = 10,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self._pool = pool
         self._owns_pool = pool is None
         self._maxsize = maxsize
+        self._proxy = check_proxy(proxy)
+        self._trust_env = trust_env
+        self._ssl_context = ssl_context
         self._timeouts: dict[Timeout, urllib3.Timeout] = {}
+        self._routes: dict[str, urllib3.PoolManager] = {}  # "scheme://host" -> its pool
+        self._proxies: dict[str, urllib3.ProxyManager] = {}
+
+    def __repr__(self) -> str:
+        proxy = None if self._proxy is None else redact_proxy(self._proxy)
+        return f"{type(self).__name__}(proxy={proxy!r}, trust_env={self._trust_env!r})"
 
     def _get_pool(self) -> urllib3.PoolManager:
         if self._pool is None:
-            self._pool = urllib3.PoolManager(maxsize=self._maxsize, block=False)
+            self._pool = urllib3.PoolManager(
+                maxsize=self._maxsize, block=False, ssl_context=self._ssl_context
+            )
         return self._pool
 
+    def _pool_for(self, url: str) -> urllib3.PoolManager:
+        if not self._owns_pool:
+            return self._get_pool()
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        pool = self._routes.get(origin)
+        if pool is None:
+            proxy = proxy_for(url, proxy=self._proxy, trust_env=self._trust_env)
+            pool = self._get_pool() if proxy is None else self._proxy_pool(proxy)
+            self._routes[origin] = pool
+        return pool
+
+    def _proxy_pool(self, proxy: str) -> urllib3.ProxyManager:
+        pool = self._proxies.get(proxy)
+        if pool is None:
+            parts = urlsplit(proxy)
+            headers = None
+            if parts.username is not None:
+                login = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+                headers = urllib3.make_headers(proxy_basic_auth=login)
+            pool = urllib3.ProxyManager(
+                proxy,
+                proxy_headers=headers,
+                maxsize=self._maxsize,
+                block=False,
+                ssl_context=self._ssl_context,
+            )
+            self._proxies[proxy] = pool
+        return pool
+
     def send(self, request: Request) -> Response:
-        pool = self._get_pool()
+        pool = self._pool_for(request.url)
         timeout = self._timeouts.get(request.timeout)
         if timeout is None:
             timeout = urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read)
@@ -56,6 +117,16 @@ class SyncHttpTransport(SyncTransport):
             ) from exc
         except (ConnectTimeoutError, EmptyPoolError) as exc:
             raise ConnectError("timed out connecting", endpoint=request.endpoint) from exc
+        except SSLError as exc:
+            # The TLS handshake failed (an unknown certificate, say): nothing was sent.
+            raise ConnectError(
+                "could not connect: TLS handshake failed", endpoint=request.endpoint
+            ) from exc
+        except ProxyError as exc:
+            # The proxy could not be reached or refused the tunnel: nothing reached the API.
+            raise ConnectError(
+                "could not connect through the proxy", endpoint=request.endpoint
+            ) from exc
         except ReadTimeoutError as exc:
             raise OutcomeUnknownError(
                 "timed out waiting for the response; the request may have been processed",
@@ -71,13 +142,20 @@ class SyncHttpTransport(SyncTransport):
                 "the request may have been processed",
                 endpoint=request.endpoint,
             ) from exc
+        if resp.status == 407 and isinstance(pool, urllib3.ProxyManager):
+            raise ProxyRefusedError(407, endpoint=request.endpoint)
         # HTTPHeaderDict: a case-insensitive mapping, like aiohttp's.
         return Response(status=resp.status, headers=resp.headers, body=resp.data)
 
     def close(self) -> None:
-        if self._pool is not None and self._owns_pool:
-            self._pool.clear()
-            self._pool = None
+        if self._owns_pool:
+            for proxied in self._proxies.values():
+                proxied.clear()
+            self._proxies.clear()
+            self._routes.clear()
+            if self._pool is not None:
+                self._pool.clear()
+                self._pool = None
 
 
 def _is_connect_failure(exc: BaseException) -> bool:
@@ -86,5 +164,6 @@ def _is_connect_failure(exc: BaseException) -> bool:
     while seen is not None:
         if isinstance(seen, (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError)):
             return True
-        seen = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        reason = getattr(seen, "reason", None)  # a str for some urllib3 errors
+        seen = reason if isinstance(reason, BaseException) else seen.__cause__ or seen.__context__
     return False

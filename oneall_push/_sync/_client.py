@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .._config import USER_AGENT, Credentials, RetryPolicy, resolve_base_url
+from .._config import USER_AGENT, Credentials, RetryPolicy, check_network, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
 from .._io import SyncBackend, SyncDefaultTransport, SyncTransport, Timeout
 from .._retry import PushRetryRules
@@ -14,6 +14,8 @@ from ._base_client import SyncBaseClient
 from .jobs import SyncJobManager
 
 if TYPE_CHECKING:
+    import ssl
+
     from ..callbacks.config import CallbackConfig
     from ._resources import (
         SyncFacebook,
@@ -50,12 +52,20 @@ class OneAll(SyncBaseClient):
         backend: SyncBackend | None = None,
         user_agent: str | None = None,
         strict_results: bool = False,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        check_network(transport, proxy, trust_env, ssl_context)
         self._credentials = Credentials(public_key, private_key)
         self.base_url = resolve_base_url(subdomain, base_url)
         self.timeout = Timeout.coerce(timeout, Timeout())
         self._retry_rules = PushRetryRules(retry if retry is not None else RetryPolicy())
-        self._transport = transport if transport is not None else SyncDefaultTransport()
+        self._transport = (
+            transport
+            if transport is not None
+            else SyncDefaultTransport(proxy=proxy, trust_env=trust_env, ssl_context=ssl_context)
+        )
         self._backend = backend if backend is not None else SyncBackend()
         self._headers = {
             "Authorization": self._credentials.authorization(),

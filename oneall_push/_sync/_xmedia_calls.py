@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from .._config import USER_AGENT
+from .._config import USER_AGENT, check_network
 from .._io import (
     Request,
     Response,
@@ -53,6 +53,9 @@ from .._xmedia._wire import (
 from ..errors import ConfigurationError, RequestValidationError
 from ._retry import send_with_retries
 
+if TYPE_CHECKING:
+    import ssl
+
 __all__ = ["SyncXMediaCalls"]
 
 
@@ -80,7 +83,11 @@ class SyncXMediaCalls:
         transport: SyncTransport | None = None,
         backend: SyncBackend | None = None,
         user_agent: str | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        check_network(transport, proxy, trust_env, ssl_context)
         if (bearer_token is None) == (auth is None):
             raise ConfigurationError("give exactly one of bearer_token= or auth=")
         if auth is not None and not callable(getattr(auth, "headers", None)):
@@ -107,7 +114,11 @@ class SyncXMediaCalls:
             "min_poll_interval", min_poll_interval, positive=False
         )
         self._transport = (
-            transport if transport is not None else SyncDefaultTransport(self.max_concurrency)
+            transport
+            if transport is not None
+            else SyncDefaultTransport(
+                self.max_concurrency, proxy=proxy, trust_env=trust_env, ssl_context=ssl_context
+            )
         )
         self._backend = backend if backend is not None else SyncBackend()
         self._user_agent = user_agent or USER_AGENT

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from .._io import Response
 from .._retry import Retry
-from ..errors import ConnectError, TransportError, XAPIError, XRateLimitError
+from ..errors import ConnectError, ProxyRefusedError, TransportError, XAPIError, XRateLimitError
 from ._models import XRetryPolicy
 from ._wire import error_from_response, parse_rate_limit
 
@@ -40,6 +40,8 @@ class XRetryRules:
         self._wall_clock = wall_clock
 
     def after_error(self, error: TransportError, attempt: int) -> Retry | None:
+        if isinstance(error, ProxyRefusedError):
+            return None  # it would refuse again
         allowed = self._policy.max_retries
         if not isinstance(error, ConnectError):
             allowed = min(allowed, self._ambiguous)
