@@ -5,6 +5,7 @@ import logging as _logging
 from typing import TYPE_CHECKING, Any
 
 from . import errors
+from ._lazy import lazy_attributes
 from ._version import __version__
 from .errors import *  # noqa: F403
 from .errors import __all__ as _errors_all
@@ -42,45 +43,42 @@ if TYPE_CHECKING:
 # Everything but the errors loads on first use: ``import oneall_push`` stays cheap, the sync
 # client never pulls in aiohttp or anyio, and the code generator can import the table while
 # the generated half is being rebuilt.
-_MODULES = {
-    "._async._client": ["AsyncOneAll"],
-    "._async.jobs": ["AsyncJob"],
-    "._async.stores": ["AsyncCallbackStore"],
-    "._config": ["Credentials", "RetryPolicy"],
-    "._io": [
-        "AsyncBackend",
-        "AsyncHttpTransport",
-        "AsyncMockBackend",
-        "AsyncMockTransport",
-        "AsyncTransport",
-        "MockHandler",
-        "Request",
-        "Response",
-        "SyncBackend",
-        "SyncHttpTransport",
-        "SyncMockBackend",
-        "SyncMockTransport",
-        "SyncTransport",
-        "Timeout",
-    ],
-    "._sync._client": ["OneAll"],
-    "._sync.jobs": ["SyncJob"],
-    "._sync.stores": ["SyncCallbackStore"],
-    ".callbacks": ["CallbackConfig"],
-    ".endpoints": ["ENDPOINTS", "Endpoint"],
-}
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
+_lazy = lazy_attributes(
+    __name__,
+    {
+        "._async._client": ["AsyncOneAll"],
+        "._async.jobs": ["AsyncJob"],
+        "._async.stores": ["AsyncCallbackStore"],
+        "._config": ["Credentials", "RetryPolicy"],
+        "._io": [
+            "AsyncBackend",
+            "AsyncHttpTransport",
+            "AsyncMockBackend",
+            "AsyncMockTransport",
+            "AsyncTransport",
+            "MockHandler",
+            "Request",
+            "Response",
+            "SyncBackend",
+            "SyncHttpTransport",
+            "SyncMockBackend",
+            "SyncMockTransport",
+            "SyncTransport",
+            "Timeout",
+        ],
+        "._sync._client": ["OneAll"],
+        "._sync.jobs": ["SyncJob"],
+        "._sync.stores": ["SyncCallbackStore"],
+        ".callbacks": ["CallbackConfig"],
+        ".endpoints": ["ENDPOINTS", "Endpoint"],
+    },
+)
 
 
 def __getattr__(name: str) -> Any:
-    if name == "models":
+    if name == "models":  # a subpackage, loaded like the rest on first use
         return _importlib.import_module(".models", __name__)
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module 'oneall_push' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return _lazy(name)
 
 
 __all__ = [

@@ -11,8 +11,9 @@ and nobody pays for Redis without a Redis store.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ._aiohttp import AsyncHttpTransport
@@ -31,34 +32,26 @@ if TYPE_CHECKING:
     from ._threads import SyncBackend, SyncSignal, SyncTaskPool
     from ._urllib3 import SyncHttpTransport
 
-_MODULES = {
-    "._aiohttp": ["AsyncHttpTransport"],
-    "._backend": ["AsyncBackend", "AsyncSignal", "AsyncTaskPool"],
-    "._defaults": ["AsyncDefaultTransport", "SyncDefaultTransport"],
-    "._http": ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"],
-    "._mock": [
-        "AsyncMockBackend",
-        "AsyncMockTransport",
-        "MockHandler",
-        "SyncMockBackend",
-        "SyncMockTransport",
-    ],
-    "._redis_async": ["AsyncRedisConnection"],
-    "._redis_sync": ["SyncRedisConnection"],
-    "._threads": ["SyncBackend", "SyncSignal", "SyncTaskPool"],
-    "._urllib3": ["SyncHttpTransport"],
-}
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "._aiohttp": ["AsyncHttpTransport"],
+        "._backend": ["AsyncBackend", "AsyncSignal", "AsyncTaskPool"],
+        "._defaults": ["AsyncDefaultTransport", "SyncDefaultTransport"],
+        "._http": ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"],
+        "._mock": [
+            "AsyncMockBackend",
+            "AsyncMockTransport",
+            "MockHandler",
+            "SyncMockBackend",
+            "SyncMockTransport",
+        ],
+        "._redis_async": ["AsyncRedisConnection"],
+        "._redis_sync": ["SyncRedisConnection"],
+        "._threads": ["SyncBackend", "SyncSignal", "SyncTaskPool"],
+        "._urllib3": ["SyncHttpTransport"],
+    },
+)
 
 __all__ = [
     "AsyncBackend",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -16,7 +15,7 @@ from ..errors import (
     ProxyRefusedError,
 )
 from ._http import AsyncTransport, Request, Response, Timeout
-from ._proxy import check_proxy, proxy_for, redact_proxy
+from ._proxy import ProxyRoutes
 
 __all__ = ["AsyncHttpTransport"]
 
@@ -45,23 +44,13 @@ class AsyncHttpTransport(AsyncTransport):
         self._owns_session = session is None
         self._limit = limit
         self._limit_per_host = limit_per_host
-        self._proxy = check_proxy(proxy)
-        self._trust_env = trust_env
+        self._routes = ProxyRoutes(proxy, trust_env)
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
-        self._routes: dict[str, str | None] = {}  # "scheme://host" -> its proxy
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        proxy = None if self._proxy is None else redact_proxy(self._proxy)
-        return f"{type(self).__name__}(proxy={proxy!r}, trust_env={self._trust_env!r})"
-
-    def _proxy_for(self, url: str) -> str | None:
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self._routes:
-            self._routes[origin] = proxy_for(url, proxy=self._proxy, trust_env=self._trust_env)
-        return self._routes[origin]
+        return f"{type(self).__name__}({self._routes!r})"
 
     def _get_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -84,7 +73,7 @@ class AsyncHttpTransport(AsyncTransport):
         session = self._get_session()
         timeout = self._client_timeout(request.timeout)
         sent = False
-        proxy = self._proxy_for(request.url)
+        proxy = self._routes.for_url(request.url)
         failure: OneAllPushError
         try:
             async with session.request(

@@ -14,7 +14,27 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigurationError
 
-__all__ = ["check_proxy", "proxy_for", "redact_proxy"]
+__all__ = ["ProxyRoutes", "check_proxy", "proxy_for", "redact_proxy"]
+
+
+class ProxyRoutes:
+    """Which proxy each origin (``scheme://host:port``) uses, decided once per origin."""
+
+    def __init__(self, proxy: str | None, trust_env: bool) -> None:
+        self.proxy = check_proxy(proxy)
+        self.trust_env = trust_env
+        self._by_origin: dict[str, str | None] = {}
+
+    def __repr__(self) -> str:
+        proxy = None if self.proxy is None else redact_proxy(self.proxy)
+        return f"proxy={proxy!r}, trust_env={self.trust_env!r}"
+
+    def for_url(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._by_origin:
+            self._by_origin[origin] = proxy_for(url, proxy=self.proxy, trust_env=self.trust_env)
+        return self._by_origin[origin]
 
 
 def check_proxy(proxy: str | None) -> str | None:

@@ -19,7 +19,7 @@ from urllib3.exceptions import (
 
 from ..errors import ConnectError, OutcomeUnknownError, ProxyRefusedError
 from ._http import Request, Response, SyncTransport, Timeout
-from ._proxy import check_proxy, proxy_for, redact_proxy
+from ._proxy import ProxyRoutes
 
 __all__ = ["SyncHttpTransport"]
 
@@ -45,16 +45,13 @@ class SyncHttpTransport(SyncTransport):
         self._pool = pool
         self._owns_pool = pool is None
         self._maxsize = maxsize
-        self._proxy = check_proxy(proxy)
-        self._trust_env = trust_env
+        self._routes = ProxyRoutes(proxy, trust_env)
         self._ssl_context = ssl_context
         self._timeouts: dict[Timeout, urllib3.Timeout] = {}
-        self._routes: dict[str, urllib3.PoolManager] = {}  # "scheme://host" -> its pool
         self._proxies: dict[str, urllib3.ProxyManager] = {}
 
     def __repr__(self) -> str:
-        proxy = None if self._proxy is None else redact_proxy(self._proxy)
-        return f"{type(self).__name__}(proxy={proxy!r}, trust_env={self._trust_env!r})"
+        return f"{type(self).__name__}({self._routes!r})"
 
     def _get_pool(self) -> urllib3.PoolManager:
         if self._pool is None:
@@ -64,16 +61,8 @@ class SyncHttpTransport(SyncTransport):
         return self._pool
 
     def _pool_for(self, url: str) -> urllib3.PoolManager:
-        if not self._owns_pool:
-            return self._get_pool()
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        pool = self._routes.get(origin)
-        if pool is None:
-            proxy = proxy_for(url, proxy=self._proxy, trust_env=self._trust_env)
-            pool = self._get_pool() if proxy is None else self._proxy_pool(proxy)
-            self._routes[origin] = pool
-        return pool
+        proxy = self._routes.for_url(url) if self._owns_pool else None
+        return self._get_pool() if proxy is None else self._proxy_pool(proxy)
 
     def _proxy_pool(self, proxy: str) -> urllib3.ProxyManager:
         pool = self._proxies.get(proxy)
@@ -152,7 +141,6 @@ class SyncHttpTransport(SyncTransport):
             for proxied in self._proxies.values():
                 proxied.clear()
             self._proxies.clear()
-            self._routes.clear()
             if self._pool is not None:
                 self._pool.clear()
                 self._pool = None

@@ -5,8 +5,9 @@ The clients are :class:`oneall_push._async.xmedia.AsyncXMedia` and its generated
 ``oneall_push/_async/_xmedia_io.py`` (and its twin).
 """
 
-import importlib as _importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from ._io import (
@@ -46,52 +47,45 @@ if TYPE_CHECKING:
 
 # Each name loads its module on first use: the CLI's parser reads the limits and event types
 # without loading the wire code or the media sources.
-_MODULES = {
-    "._io": [
-        "AsyncMediaSource",
-        "SyncMediaSource",
-    ],
-    "._media_types": [
-        "CATEGORIES",
-        "DEFAULT_CHUNK_SIZE",
-        "DEFAULT_MAX_CHUNK_SIZE",
-        "MEDIA_TYPES",
-        "ChunkPlan",
-        "MediaCategory",
-        "UploadTarget",
-        "infer_category",
-        "plan_chunks",
-        "resolve_media_type",
-        "sniff_media_type",
-    ],
-    "._models": [
-        "MediaEvent",
-        "MediaProgressCallback",
-        "ProcessingError",
-        "ProcessingInfo",
-        "ProcessingProgress",
-        "UploadedMedia",
-        "UploadProgress",
-        "XRetryPolicy",
-    ],
-    "._wire": [
-        "BearerAuth",
-        "RateLimitInfo",
-        "XAuth",
-        "error_from_response",
-        "parse_rate_limit",
-    ],
-}
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "._io": [
+            "AsyncMediaSource",
+            "SyncMediaSource",
+        ],
+        "._media_types": [
+            "CATEGORIES",
+            "DEFAULT_CHUNK_SIZE",
+            "DEFAULT_MAX_CHUNK_SIZE",
+            "MEDIA_TYPES",
+            "ChunkPlan",
+            "MediaCategory",
+            "UploadTarget",
+            "infer_category",
+            "plan_chunks",
+            "resolve_media_type",
+            "sniff_media_type",
+        ],
+        "._models": [
+            "MediaEvent",
+            "MediaProgressCallback",
+            "ProcessingError",
+            "ProcessingInfo",
+            "ProcessingProgress",
+            "UploadedMedia",
+            "UploadProgress",
+            "XRetryPolicy",
+        ],
+        "._wire": [
+            "BearerAuth",
+            "RateLimitInfo",
+            "XAuth",
+            "error_from_response",
+            "parse_rate_limit",
+        ],
+    },
+)
 
 
 __all__ = [

@@ -48,59 +48,14 @@ if TYPE_CHECKING:
         required_ids,
     )
 
-_REQUESTS = frozenset(
-    {
-        "FacebookGroupPicture",
-        "FacebookGroupPost",
-        "FacebookGroupVideo",
-        "FacebookPagePicture",
-        "FacebookPagePost",
-        "FacebookPageVideo",
-        "FacebookUserPicture",
-        "FacebookUserPost",
-        "FacebookUserVideo",
-        "LinkedInCompanyPost",
-        "LinkedInUserPost",
-        "PinterestBoard",
-        "PinterestPin",
-        "PrivacyStatus",
-        "RequestModel",
-        "TwitterPicture",
-        "TwitterPost",
-        "TwitterVideo",
-        "YouTubeChannelSection",
-        "YouTubePlaylist",
-        "YouTubePlaylistVideo",
-        "YouTubeVideo",
-    }
-)
-_RESULTS = frozenset(
-    {
-        "BoardResult",
-        "ChannelSectionResult",
-        "Envelope",
-        "PictureResult",
-        "PinResult",
-        "PlaylistResult",
-        "PlaylistVideoResult",
-        "PostResult",
-        "QueuedResult",
-        "Result",
-        "Status",
-        "VideoResult",
-        "required_ids",
-    }
-)
-
 
 def __getattr__(name: str) -> Any:
-    if name in _REQUESTS:
-        module = ".requests"
-    elif name in _RESULTS:
-        module = ".results"
-    else:
+    if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module, __name__), name)
+    # The results load with any client; the request models only when one is named.
+    results = _importlib.import_module(".results", __name__)
+    home = results if hasattr(results, name) else _importlib.import_module(".requests", __name__)
+    value = getattr(home, name)
     globals()[name] = value
     return value
 
