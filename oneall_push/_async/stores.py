@@ -168,12 +168,13 @@ class AsyncRedisStore(AsyncCallbackStore):
         backend: AsyncBackend | None = None,
     ) -> None:
         super().__init__(backend=backend)
+        # Decided before the default is made: a store closes only the connection it made.
+        self._owns_conn = connection is None
         if connection is None:
             from .._io import AsyncRedisConnection  # Redis loads with the first Redis store
 
             connection = AsyncRedisConnection(url)
         self._conn = connection
-        self._owns_conn = connection is None
         self.prefix = prefix
         self._watchers = Watchers()
         self._done = f"{prefix}done:"

@@ -169,12 +169,13 @@ class SyncRedisStore(SyncCallbackStore):
         backend: SyncBackend | None = None,
     ) -> None:
         super().__init__(backend=backend)
+        # Decided before the default is made: a store closes only the connection it made.
+        self._owns_conn = connection is None
         if connection is None:
             from .._io import SyncRedisConnection  # Redis loads with the first Redis store
 
             connection = SyncRedisConnection(url)
         self._conn = connection
-        self._owns_conn = connection is None
         self.prefix = prefix
         self._watchers = Watchers()
         self._done = f"{prefix}done:"
