@@ -5,6 +5,8 @@
 2. 2,000 sequential calls: OneAll (sync) vs raw urllib3.
 
 Prints each time (best of N rounds, alternating client and raw) and the ratio client/raw. Target <= 1.15.
+``--with-otel`` imports OpenTelemetry (no tracer provider): the client's tracing check then
+runs on every call.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ PUB, PRIV = "pub", "priv"
 def same_headers(base_url: str) -> dict[str, str]:
     """The exact headers the client sends (auth, JSON, Accept, User-Agent): the same POST."""
     with OneAll(base_url=base_url, public_key=PUB, private_key=PRIV) as client:
-        return dict(client._headers)
+        return {**client._headers, "Authorization": client._authorization.reveal()}
 
 
 async def run_async_client(base_url: str, calls: int, concurrency: int) -> float:
@@ -93,7 +95,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--sync-calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--with-otel",
+        action="store_true",
+        help="import OpenTelemetry first, setting no tracer provider (what the client then pays)",
+    )
     args = parser.parse_args()
+    if args.with_otel:
+        import opentelemetry.trace  # noqa: F401
 
     with server_process("benchmarks._push_server") as base_url:
         client_times, raw_times = [], []

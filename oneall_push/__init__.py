@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ._sync.stores import SyncCallbackStore
     from .callbacks import CallbackConfig
     from .endpoints import ENDPOINTS, Endpoint
+    from .hooks import Hooks, RequestEvent, ResponseEvent, RetryEvent
 
 # Everything but the errors loads on first use: ``import oneall_push`` stays cheap, the sync
 # client never pulls in aiohttp or anyio, and the code generator can import the table while
@@ -71,6 +72,7 @@ _lazy = lazy_attributes(
         "._sync.stores": ["SyncCallbackStore"],
         ".callbacks": ["CallbackConfig"],
         ".endpoints": ["ENDPOINTS", "Endpoint"],
+        ".hooks": ["Hooks", "RequestEvent", "ResponseEvent", "RetryEvent"],
     },
 )
 
@@ -94,10 +96,14 @@ __all__ = [
     "CallbackConfig",
     "Credentials",
     "Endpoint",
+    "Hooks",
     "MockHandler",
     "OneAll",
     "Request",
+    "RequestEvent",
     "Response",
+    "ResponseEvent",
+    "RetryEvent",
     "RetryPolicy",
     "SyncCallbackStore",
     "SyncBackend",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import email.utils
 import os
 import random
 from collections.abc import Mapping
@@ -13,6 +11,8 @@ from urllib.parse import urlsplit
 import attrs
 
 from ._repr import fields_repr
+from ._retry_after import parse_retry_after
+from ._secret import Secret
 from ._version import __version__
 from .errors import ConfigurationError
 
@@ -27,27 +27,40 @@ ENV_PRIVATE_KEY = "ONEALL_PRIVATE_KEY"
 ENV_BASE_URL = "ONEALL_BASE_URL"
 
 
+def _non_empty(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{name} must be a non-empty string")
+    return value
+
+
+def _public_key(value: object) -> str:
+    key = _non_empty("public_key", value)
+    if ":" in key:
+        raise ConfigurationError("public_key must not contain ':' (HTTP Basic user)")
+    return key
+
+
+def _private_key(value: object) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    return Secret(_non_empty("private_key", value))
+
+
 @attrs.frozen(repr=False)
 class Credentials:
-    """A OneAll site's API key pair. The private key never shows in ``repr``."""
+    """A OneAll site's API key pair. The private key is kept in a :class:`Secret`: it never
+    shows in ``repr``, and the Authorization header is built per request from it, never
+    stored on the client."""
 
     __repr__ = fields_repr
 
-    public_key: str
-    private_key: str = attrs.field(repr=False)
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("public_key", "private_key"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value:
-                raise ConfigurationError(f"{name} must be a non-empty string")
-        if ":" in self.public_key:
-            raise ConfigurationError("public_key must not contain ':' (HTTP Basic user)")
+    public_key: str = attrs.field(converter=_public_key)
+    private_key: Secret = attrs.field(repr=False, converter=_private_key)
 
     def authorization(self) -> str:
         # Built by hand: aiohttp 3.14 deprecated BasicAuth, and urllib3 has no equivalent.
-        token = base64.b64encode(f"{self.public_key}:{self.private_key}".encode()).decode()
-        return f"Basic {token}"
+        pair = f"{self.public_key}:{self.private_key.reveal()}"
+        return f"Basic {base64.b64encode(pair.encode()).decode()}"
 
 
 def resolve_base_url(subdomain: str | None, base_url: str | None) -> str:
@@ -77,21 +90,6 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str
     if missing:
         raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
     return found
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    current = dt.datetime.now(dt.timezone.utc).timestamp() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 @attrs.frozen(kw_only=True, repr=False)

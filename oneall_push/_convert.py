@@ -61,7 +61,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
             a.name: override(rename=_wire_name(a)) for a in attrs.fields(cls)
         }
         if issubclass(cls, Result):
-            overrides["envelope"] = override(omit=True)
+            overrides["envelope"] = overrides["http"] = override(omit=True)
         return make_dict_structure_fn(cls, c, _cattrs_forbid_extra_keys=strict, **overrides)
 
     def unstructure_factory(cls: type[Any]) -> Any:
@@ -69,7 +69,7 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
             a.name: override(rename=_wire_name(a), omit_if_default=True) for a in attrs.fields(cls)
         }
         if issubclass(cls, Result):
-            overrides["envelope"] = override(omit=True)
+            overrides["envelope"] = overrides["http"] = override(omit=True)
         return make_dict_unstructure_fn(cls, c, **overrides)
 
     c.register_structure_hook_factory(

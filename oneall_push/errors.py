@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._io._response import Response
     from .models.results import Envelope
 
 __all__ = [
@@ -53,7 +54,13 @@ __all__ = [
 
 
 class OneAllPushError(Exception):
-    """Base class of every error raised by oneall_push."""
+    """Base class of every error raised by oneall_push.
+
+    ``http`` is the HTTP answer the error was read from (status, headers, elapsed seconds,
+    attempt number), or None when there was none (refused before sending, network failure).
+    """
+
+    http: Response | None = None
 
 
 class ConfigurationError(OneAllPushError):

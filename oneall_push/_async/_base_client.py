@@ -3,7 +3,7 @@ read the answer."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._config import RetryPolicy
@@ -16,7 +16,9 @@ from .._envelope import (
     structure_result,
 )
 from .._io import AsyncBackend, AsyncTransport, Request, Response, Timeout
+from .._observe import Observer
 from .._retry import PushRetryRules
+from .._secret import Secret
 from ..errors import ResponseDecodeError, error_for_status
 from ..models.results import QueuedResult, Result
 from ._retry import send_with_retries
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncBaseClient"]
 
 R = TypeVar("R", bound=Result)
+T = TypeVar("T")
 
 
 class AsyncBaseClient:
@@ -40,8 +43,10 @@ class AsyncBaseClient:
     _transport: AsyncTransport
     _backend: AsyncBackend
     _headers: Mapping[str, str]
+    _authorization: Secret
     _strict_results: bool
     _retry_rules: PushRetryRules
+    _observer: Observer
 
     @property
     def retry(self) -> RetryPolicy:
@@ -63,8 +68,7 @@ class AsyncBaseClient:
     ) -> R:
         """Validate, send with the retry policy, and parse one Push call."""
         request = self._build_request(endpoint, path_params, payload, extra_fields, timeout)
-        response = await self._send(request)
-        return self._parse(endpoint, response, result_type)
+        return await self._send(request, lambda answer: self._parse(endpoint, answer, result_type))
 
     async def _start_job(
         self,
@@ -85,8 +89,9 @@ class AsyncBaseClient:
         # The job exists before the POST is sent: a callback that outruns the response is kept.
         await self.jobs.register(job)
         try:
-            response = await self._send(request)
-            queued = self._parse(endpoint, response, QueuedResult)
+            queued = await self._send(
+                request, lambda answer: self._parse(endpoint, answer, QueuedResult)
+            )
         except BaseException as exc:
             await self.jobs.abandon(job, exc)
             raise
@@ -105,15 +110,21 @@ class AsyncBaseClient:
         return Request(
             method=endpoint.method,
             url=self.base_url + path,
-            headers=self._headers,
+            headers={**self._headers, "Authorization": self._authorization.reveal()},
             body=body,
             timeout=Timeout.coerce(timeout, self.timeout),
             endpoint=endpoint.id,
+            route=endpoint.path,
         )
 
-    async def _send(self, request: Request) -> Response:
+    async def _send(self, request: Request, read: Callable[[Response], T]) -> T:
         return await send_with_retries(
-            self._transport, self._backend, self._retry_rules, lambda _attempt: request
+            self._transport,
+            self._backend,
+            self._retry_rules,
+            lambda _attempt: request,
+            read,
+            observer=self._observer,
         )
 
     def _parse(self, endpoint: Endpoint, response: Response, result_type: type[R]) -> R:
@@ -139,6 +150,9 @@ class AsyncBaseClient:
                 retry_after=response.retry_after,
                 headers=response.headers,
             )
-        return structure_result(
+        result = structure_result(
             data, envelope, result_type, endpoint=endpoint.id, strict=self._strict_results
         )
+        # Results are frozen; the answer is attached in place, like the envelope.
+        object.__setattr__(result, "http", response)
+        return result

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 from .._config import USER_AGENT, Credentials, RetryPolicy, check_network, resolve_base_url
 from .._config import settings_from_env as _settings_from_env
 from .._io import AsyncBackend, AsyncDefaultTransport, AsyncTransport, Timeout
+from .._observe import Observer
 from .._retry import PushRetryRules
+from .._secret import Secret
 from ._base_client import AsyncBaseClient
 from .jobs import AsyncJobManager
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     import ssl
 
     from ..callbacks.config import CallbackConfig
+    from ..hooks import Hooks
     from ._resources import (
         AsyncFacebook,
         AsyncLinkedIn,
@@ -54,6 +57,8 @@ class AsyncOneAll(AsyncBaseClient):
         proxy: str | None = None,
         trust_env: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        hooks: Hooks | None = None,
+        tracing: bool = True,
     ) -> None:
         check_network(transport, proxy, trust_env, ssl_context)
         self._credentials = Credentials(public_key, private_key)
@@ -66,13 +71,15 @@ class AsyncOneAll(AsyncBaseClient):
             else AsyncDefaultTransport(proxy=proxy, trust_env=trust_env, ssl_context=ssl_context)
         )
         self._backend = backend if backend is not None else AsyncBackend()
+        # The Authorization value stays sealed; each request's headers are built from it.
+        self._authorization = Secret(self._credentials.authorization())
         self._headers = {
-            "Authorization": self._credentials.authorization(),
             "Content-Type": "application/json",
             "Accept": "application/json",
             "User-Agent": user_agent or USER_AGENT,
         }
         self._strict_results = strict_results
+        self._observer = Observer("oneall", hooks=hooks, tracing=tracing)
         self.jobs = AsyncJobManager(callbacks, callback_store, self._backend)
 
     # The provider groups load the endpoint table and the request models on first use: a

@@ -16,6 +16,7 @@ from .._io import (
     Response,
     Timeout,
 )
+from .._observe import Observer
 from .._xmedia._checks import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONCURRENCY,
@@ -41,6 +42,7 @@ from .._xmedia._media_types import (
 from .._xmedia._models import UploadedMedia, XRetryPolicy
 from .._xmedia._retry import XRetryRules
 from .._xmedia._wire import (
+    ROUTES,
     BearerAuth,
     XAuth,
     error_from_response,
@@ -54,6 +56,8 @@ from ._retry import send_with_retries
 
 if TYPE_CHECKING:
     import ssl
+
+    from ..hooks import Hooks
 
 __all__ = ["AsyncXMediaCalls"]
 
@@ -85,6 +89,8 @@ class AsyncXMediaCalls:
         proxy: str | None = None,
         trust_env: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        hooks: Hooks | None = None,
+        tracing: bool = True,
     ) -> None:
         check_network(transport, proxy, trust_env, ssl_context)
         if (bearer_token is None) == (auth is None):
@@ -121,6 +127,7 @@ class AsyncXMediaCalls:
         )
         self._backend = backend if backend is not None else AsyncBackend()
         self._user_agent = user_agent or USER_AGENT
+        self._observer = Observer("x", hooks=hooks, tracing=tracing)
 
     def __repr__(self) -> str:
         # Only the auth's type: a custom signer's repr may show its secrets.
@@ -281,7 +288,13 @@ class AsyncXMediaCalls:
             left = max(give_up_at - self._backend.monotonic(), MIN_CHECK_TIME)
             timeout = Timeout(connect=cap(timeout.connect, left), read=cap(timeout.read, left))
         return Request(
-            method=method, url=url, headers=headers, body=body, timeout=timeout, endpoint=endpoint
+            method=method,
+            url=url,
+            headers=headers,
+            body=body,
+            timeout=timeout,
+            endpoint=endpoint,
+            route=ROUTES.get(endpoint),
         )
 
     async def _exchange(
@@ -310,15 +323,16 @@ class AsyncXMediaCalls:
             endpoint=endpoint,
             wall_clock=self._backend.wall_clock,
         )
-        response = await send_with_retries(
+        return await send_with_retries(
             self._transport,
             self._backend,
             rules,
             lambda _attempt: self._request(method, url, body, content_type, endpoint, give_up_at),
+            lambda response: _success_document(response, endpoint),
+            observer=self._observer,
             give_up_at=give_up_at,
             stop=stop,
         )
-        return _success_document(response, endpoint)
 
 
 def _success_document(response: Response, endpoint: str) -> Any:

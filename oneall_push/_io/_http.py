@@ -7,15 +7,14 @@ for the generated half. Both are hand-written, never generated.
 from __future__ import annotations
 
 import abc
-import functools
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from .._config import parse_retry_after
 from .._repr import fields_repr
 from .._validate import seconds
+from ._response import Response
 
 __all__ = ["AsyncTransport", "Request", "Response", "SyncTransport", "Timeout"]
 
@@ -63,24 +62,9 @@ class Request:
     timeout: Timeout = Timeout()
     # Table name of the call (``twitter.publish_tweet``), for error messages.
     endpoint: str | None = None
-
-
-@attrs.frozen(repr=False)
-class Response:
-    __repr__ = fields_repr
-
-    status: int
-    # Looked up case-insensitively by header(): lower-case keys, or a case-insensitive mapping.
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    body: bytes = attrs.field(default=b"", repr=False)
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-    @functools.cached_property
-    def retry_after(self) -> float | None:
-        """The Retry-After header in seconds (parsed once), or None when absent or unreadable."""
-        return parse_retry_after(self.header("retry-after"))
+    # The path with its placeholders (``/push/identities/<identity_token>/...``): what logs,
+    # hooks and spans show instead of ``url``, which carries tokens.
+    route: str | None = None
 
 
 class AsyncTransport(abc.ABC):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import attrs
+
 from ._backend import AsyncBackend
 from ._http import AsyncTransport, Request, Response, SyncTransport
 from ._threads import SyncBackend
@@ -39,7 +41,9 @@ class _Recorder:
         outcome = self.handler(request)
         if isinstance(outcome, BaseException):
             raise outcome
-        return outcome
+        # A copy: the client stamps each answer (elapsed, attempt), and handlers often hand
+        # out one Response object for every call.
+        return attrs.evolve(outcome)
 
 
 class AsyncMockTransport(_Recorder, AsyncTransport):

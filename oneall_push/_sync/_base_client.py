@@ -4,7 +4,7 @@ read the answer."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._config import RetryPolicy
@@ -17,7 +17,9 @@ from .._envelope import (
     structure_result,
 )
 from .._io import Request, Response, SyncBackend, SyncTransport, Timeout
+from .._observe import Observer
 from .._retry import PushRetryRules
+from .._secret import Secret
 from ..errors import ResponseDecodeError, error_for_status
 from ..models.results import QueuedResult, Result
 from ._retry import send_with_retries
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["SyncBaseClient"]
 
 R = TypeVar("R", bound=Result)
+T = TypeVar("T")
 
 
 class SyncBaseClient:
@@ -41,8 +44,10 @@ class SyncBaseClient:
     _transport: SyncTransport
     _backend: SyncBackend
     _headers: Mapping[str, str]
+    _authorization: Secret
     _strict_results: bool
     _retry_rules: PushRetryRules
+    _observer: Observer
 
     @property
     def retry(self) -> RetryPolicy:
@@ -64,8 +69,7 @@ class SyncBaseClient:
     ) -> R:
         """Validate, send with the retry policy, and parse one Push call."""
         request = self._build_request(endpoint, path_params, payload, extra_fields, timeout)
-        response = self._send(request)
-        return self._parse(endpoint, response, result_type)
+        return self._send(request, lambda answer: self._parse(endpoint, answer, result_type))
 
     def _start_job(
         self,
@@ -86,8 +90,7 @@ class SyncBaseClient:
         # The job exists before the POST is sent: a callback that outruns the response is kept.
         self.jobs.register(job)
         try:
-            response = self._send(request)
-            queued = self._parse(endpoint, response, QueuedResult)
+            queued = self._send(request, lambda answer: self._parse(endpoint, answer, QueuedResult))
         except BaseException as exc:
             self.jobs.abandon(job, exc)
             raise
@@ -106,15 +109,21 @@ class SyncBaseClient:
         return Request(
             method=endpoint.method,
             url=self.base_url + path,
-            headers=self._headers,
+            headers={**self._headers, "Authorization": self._authorization.reveal()},
             body=body,
             timeout=Timeout.coerce(timeout, self.timeout),
             endpoint=endpoint.id,
+            route=endpoint.path,
         )
 
-    def _send(self, request: Request) -> Response:
+    def _send(self, request: Request, read: Callable[[Response], T]) -> T:
         return send_with_retries(
-            self._transport, self._backend, self._retry_rules, lambda _attempt: request
+            self._transport,
+            self._backend,
+            self._retry_rules,
+            lambda _attempt: request,
+            read,
+            observer=self._observer,
         )
 
     def _parse(self, endpoint: Endpoint, response: Response, result_type: type[R]) -> R:
@@ -140,6 +149,9 @@ class SyncBaseClient:
                 retry_after=response.retry_after,
                 headers=response.headers,
             )
-        return structure_result(
+        result = structure_result(
             data, envelope, result_type, endpoint=endpoint.id, strict=self._strict_results
         )
+        # Results are frozen; the answer is attached in place, like the envelope.
+        object.__setattr__(result, "http", response)
+        return result

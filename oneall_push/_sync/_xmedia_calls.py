@@ -17,6 +17,7 @@ from .._io import (
     SyncTransport,
     Timeout,
 )
+from .._observe import Observer
 from .._xmedia._checks import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONCURRENCY,
@@ -42,6 +43,7 @@ from .._xmedia._media_types import (
 from .._xmedia._models import UploadedMedia, XRetryPolicy
 from .._xmedia._retry import XRetryRules
 from .._xmedia._wire import (
+    ROUTES,
     BearerAuth,
     XAuth,
     error_from_response,
@@ -55,6 +57,8 @@ from ._retry import send_with_retries
 
 if TYPE_CHECKING:
     import ssl
+
+    from ..hooks import Hooks
 
 __all__ = ["SyncXMediaCalls"]
 
@@ -86,6 +90,8 @@ class SyncXMediaCalls:
         proxy: str | None = None,
         trust_env: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        hooks: Hooks | None = None,
+        tracing: bool = True,
     ) -> None:
         check_network(transport, proxy, trust_env, ssl_context)
         if (bearer_token is None) == (auth is None):
@@ -122,6 +128,7 @@ class SyncXMediaCalls:
         )
         self._backend = backend if backend is not None else SyncBackend()
         self._user_agent = user_agent or USER_AGENT
+        self._observer = Observer("x", hooks=hooks, tracing=tracing)
 
     def __repr__(self) -> str:
         # Only the auth's type: a custom signer's repr may show its secrets.
@@ -282,7 +289,13 @@ class SyncXMediaCalls:
             left = max(give_up_at - self._backend.monotonic(), MIN_CHECK_TIME)
             timeout = Timeout(connect=cap(timeout.connect, left), read=cap(timeout.read, left))
         return Request(
-            method=method, url=url, headers=headers, body=body, timeout=timeout, endpoint=endpoint
+            method=method,
+            url=url,
+            headers=headers,
+            body=body,
+            timeout=timeout,
+            endpoint=endpoint,
+            route=ROUTES.get(endpoint),
         )
 
     def _exchange(
@@ -311,15 +324,16 @@ class SyncXMediaCalls:
             endpoint=endpoint,
             wall_clock=self._backend.wall_clock,
         )
-        response = send_with_retries(
+        return send_with_retries(
             self._transport,
             self._backend,
             rules,
             lambda _attempt: self._request(method, url, body, content_type, endpoint, give_up_at),
+            lambda response: _success_document(response, endpoint),
+            observer=self._observer,
             give_up_at=give_up_at,
             stop=stop,
         )
-        return _success_document(response, endpoint)
 
 
 def _success_document(response: Response, endpoint: str) -> Any:

@@ -19,6 +19,7 @@ from ..errors import ConfigurationError, XAPIError, XRateLimitError, XUsageCappe
 from ._models import ProcessingError, ProcessingInfo, UploadedMedia
 
 __all__ = [
+    "ROUTES",
     "BearerAuth",
     "MultipartBody",
     "RateLimitInfo",
@@ -31,6 +32,17 @@ __all__ = [
     "parse_document",
     "parse_rate_limit",
 ]
+
+
+# Each call's path with its placeholders: what logs, hooks and spans show.
+ROUTES: Mapping[str, str] = {
+    "media.initialize": "/2/media/upload/initialize",
+    "media.append": "/2/media/upload/{id}/append",
+    "media.finalize": "/2/media/upload/{id}/finalize",
+    "media.status": "/2/media/upload",
+    "media.upload": "/2/media/upload",
+    "media.metadata": "/2/media/metadata",
+}
 
 
 class XAuth(Protocol):

@@ -120,7 +120,7 @@ def _extra(items: list[str]) -> dict[str, Any]:
 def _as_json(result: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for field in attrs.fields(type(result)):
-        if field.name == "envelope":
+        if field.name in ("envelope", "http"):
             continue
         value = getattr(result, field.name)
         if value is not None:

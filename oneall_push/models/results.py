@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from .._dates import parse_date
+from .._io._response import Response
 from .._repr import fields_repr
 
 __all__ = [
@@ -65,11 +66,14 @@ _NOT_FROM_AN_ANSWER = Envelope(status=Status(flag="", code=0, info="not read fro
 
 @attrs.frozen(kw_only=True, repr=False)
 class Result:
-    """Base of every result. ``envelope`` is set by the client, not read from ``data``."""
+    """Base of every result. ``envelope`` and ``http`` are set by the client, not read from
+    ``data``: ``http`` is the HTTP answer (status, headers such as a request id, elapsed
+    seconds, attempt), None for a result not read from one (a callback's, say)."""
 
     provider: str | None = None
     object: str | None = None
     envelope: Envelope = attrs.field(default=_NOT_FROM_AN_ANSWER, repr=False, eq=False)
+    http: Response | None = attrs.field(default=None, repr=False, eq=False)
 
     __repr__ = fields_repr
 
