@@ -30,7 +30,7 @@ PUB, PRIV = "pub", "priv"
 def same_headers(base_url: str) -> dict[str, str]:
     """The exact headers the client sends (auth, JSON, Accept, User-Agent): the same POST."""
     with OneAll(base_url=base_url, public_key=PUB, private_key=PRIV) as client:
-        return {**client._headers, "Authorization": client._authorization.reveal()}
+        return client._request_headers()
 
 
 async def run_async_client(base_url: str, calls: int, concurrency: int) -> float:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import time
 from typing import TYPE_CHECKING, Any
 
-from ._tracing import CallSpan, start_span
+from ._tracing import CallSpan, start_span, tracing_possible
 from .errors import ConfigurationError, OutcomeUnknownError, PublishedButIncompleteError
 from .hooks import Hooks, Product, RequestEvent, ResponseEvent, RetryEvent
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_LOG",
     "CallWatch",
+    "clock",
     "Observer",
     "configure_logging_from_env",
     "log_final_error",
@@ -33,6 +36,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("oneall_push")
+
+# How long an attempt took (the backend's clock may be virtual, as in the mock backend).
+clock = time.perf_counter
 
 ENV_LOG = "ONEALL_PUSH_LOG"
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
@@ -67,7 +73,11 @@ class Observer:
         self.tracing = tracing
 
     def watch(self, request: Request) -> CallWatch | None:
-        span = start_span(self.product, request) if self.tracing else None
+        span = None
+        if self.tracing:
+            trace = sys.modules.get("opentelemetry.trace")
+            if trace is not None and tracing_possible(trace):
+                span = start_span(self.product, request)
         if span is None and self.hooks is None and not logger.isEnabledFor(logging.DEBUG):
             return None
         return CallWatch(self.product, self.hooks, request, span)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NoReturn
 
-__all__ = ["Secret"]
+__all__ = ["Secret", "sealed_headers"]
 
 
 def _sealed(value: str) -> Callable[[], str]:
@@ -13,6 +13,17 @@ def _sealed(value: str) -> Callable[[], str]:
         return value
 
     return reveal
+
+
+def sealed_headers(headers: Mapping[str, str]) -> Callable[[], dict[str, str]]:
+    """A function returning a fresh copy of ``headers`` (an Authorization among them), which
+    stay in its closure rather than in an attribute anyone can print."""
+    kept = dict(headers)
+
+    def fresh() -> dict[str, str]:
+        return kept.copy()
+
+    return fresh
 
 
 class Secret:

@@ -23,31 +23,37 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._io import Request, Response
 
-__all__ = ["CallSpan", "start_span", "start_operation_span"]
+__all__ = ["CallSpan", "start_operation_span", "start_span", "tracing_possible"]
 
 # The last provider seen and its tracer (providers are set once per process, in practice).
 _cached: tuple[Any, Any] = (None, None)
 
 
-def _active_tracer() -> tuple[Any, Any] | None:
-    """OpenTelemetry's trace module and this library's tracer, or None when not tracing."""
-    trace: Any = sys.modules.get("opentelemetry.trace")
-    if trace is None:
-        return None
-    provider = trace.get_tracer_provider()
+def tracing_possible(trace: Any) -> bool:
+    """False when OpenTelemetry is loaded but no provider was set: its global is then None.
+
+    Read directly, because get_tracer_provider() consults os.environ on every call; a
+    version without that global falls through to the public call in start_span.
+    """
+    return getattr(trace, "_TRACER_PROVIDER", True) is not None
+
+
+def _tracer(trace: Any) -> Any:
+    """This library's tracer from the global provider, or None when that one makes no spans."""
+    global _cached
+    provider: Any = trace.get_tracer_provider()
     if isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
         return None
-    global _cached
     if _cached[0] is not provider:
         _cached = (provider, provider.get_tracer("oneall_push", __version__))
-    return trace, _cached[1]
+    return _cached[1]
 
 
 def start_span(product: str, request: Request) -> CallSpan | None:
-    active = _active_tracer()
-    if active is None:
+    trace: Any = sys.modules.get("opentelemetry.trace")
+    tracer = None if trace is None else _tracer(trace)
+    if tracer is None:
         return None
-    trace, tracer = active
     parts = urlsplit(request.url)
     attributes: dict[str, Any] = {
         "http.request.method": request.method,
@@ -67,10 +73,10 @@ def start_span(product: str, request: Request) -> CallSpan | None:
 
 def start_operation_span(product: str, name: str, attributes: dict[str, Any]) -> CallSpan | None:
     """A span around several calls (an X upload: initialize, appends, finalize, polling)."""
-    active = _active_tracer()
-    if active is None:
+    trace: Any = sys.modules.get("opentelemetry.trace")
+    tracer = None if trace is None else _tracer(trace)
+    if tracer is None:
         return None
-    trace, tracer = active
     span = tracer.start_span(f"{product} {name}", kind=trace.SpanKind.CLIENT, attributes=attributes)
     return CallSpan(trace, span)
 

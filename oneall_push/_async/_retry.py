@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .._io import AsyncBackend, AsyncSignal, AsyncTransport, Request, Response
-from .._observe import Observer, log_final_error, log_retry
+from .._observe import Observer, clock, log_final_error, log_retry
 from .._retry import RetryRules, RetryStopped, RetryWouldPassDeadline
 from ..errors import OneAllPushError, TransportError
 
@@ -42,11 +42,11 @@ async def send_with_retries(
                 request = request_for(attempt)
             if watch is not None:
                 watch.sending(attempt)
-            started = backend.monotonic()
+            started = clock()
             try:
                 response = await transport.send(request)
             except TransportError as exc:
-                elapsed = backend.monotonic() - started
+                elapsed = clock() - started
                 retry = rules.after_error(exc, attempt)
                 if watch is not None:
                     watch.attempted(attempt, elapsed, None, exc, retry)
@@ -54,7 +54,7 @@ async def send_with_retries(
                     log_final_error(request, attempt, exc)
                     raise
             else:
-                elapsed = backend.monotonic() - started
+                elapsed = clock() - started
                 # Frozen for users; stamped once here, before anyone else sees it.
                 object.__setattr__(response, "elapsed", elapsed)
                 if attempt > 1:

@@ -19,7 +19,6 @@ from .._envelope import (
 from .._io import Request, Response, SyncBackend, SyncTransport, Timeout
 from .._observe import Observer
 from .._retry import PushRetryRules
-from .._secret import Secret
 from ..errors import ResponseDecodeError, error_for_status
 from ..models.results import QueuedResult, Result
 from ._retry import send_with_retries
@@ -43,8 +42,7 @@ class SyncBaseClient:
     jobs: SyncJobManager
     _transport: SyncTransport
     _backend: SyncBackend
-    _headers: Mapping[str, str]
-    _authorization: Secret
+    _request_headers: Callable[[], dict[str, str]]
     _strict_results: bool
     _retry_rules: PushRetryRules
     _observer: Observer
@@ -109,7 +107,7 @@ class SyncBaseClient:
         return Request(
             method=endpoint.method,
             url=self.base_url + path,
-            headers={**self._headers, "Authorization": self._authorization.reveal()},
+            headers=self._request_headers(),
             body=body,
             timeout=Timeout.coerce(timeout, self.timeout),
             endpoint=endpoint.id,

@@ -11,7 +11,7 @@ from .._config import settings_from_env as _settings_from_env
 from .._io import SyncBackend, SyncDefaultTransport, SyncTransport, Timeout
 from .._observe import Observer
 from .._retry import PushRetryRules
-from .._secret import Secret
+from .._secret import sealed_headers
 from ._base_client import SyncBaseClient
 from .jobs import SyncJobManager
 
@@ -72,13 +72,15 @@ class OneAll(SyncBaseClient):
             else SyncDefaultTransport(proxy=proxy, trust_env=trust_env, ssl_context=ssl_context)
         )
         self._backend = backend if backend is not None else SyncBackend()
-        # The Authorization value stays sealed; each request's headers are built from it.
-        self._authorization = Secret(self._credentials.authorization())
-        self._headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "User-Agent": user_agent or USER_AGENT,
-        }
+        # The Authorization value stays sealed in a closure; each request gets a copy.
+        self._request_headers = sealed_headers(
+            {
+                "Authorization": self._credentials.authorization(),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": user_agent or USER_AGENT,
+            }
+        )
         self._strict_results = strict_results
         self._observer = Observer("oneall", hooks=hooks, tracing=tracing)
         self.jobs = SyncJobManager(callbacks, callback_store, self._backend)
