@@ -109,6 +109,14 @@ def package(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """The property-based fuzzing with a long search (3,000 examples a property, random seed)."""
+    session.install("-e", ".", *TEST)
+    session.env["HYPOTHESIS_PROFILE"] = "long"
+    session.run("python", "-m", "pytest", "-q", "tests/test_fuzz.py", *session.posargs)
+
+
+@nox.session
 def benchmarks(session: nox.Session) -> None:
     """Run every benchmark; each prints its ratio against a baseline measured in the same run."""
     session.install("-e", ".", *DEV)

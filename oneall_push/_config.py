@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import math
 import os
 import random
+import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
@@ -16,7 +19,15 @@ from ._secret import Secret
 from ._version import __version__
 from .errors import ConfigurationError
 
-__all__ = ["USER_AGENT", "Credentials", "RetryPolicy", "parse_retry_after", "settings_from_env"]
+__all__ = [
+    "USER_AGENT",
+    "Credentials",
+    "RetryPolicy",
+    "check_base_url",
+    "check_user_agent",
+    "parse_retry_after",
+    "settings_from_env",
+]
 
 # Sent by both products' clients unless the caller gives its own.
 USER_AGENT = f"oneall-push-python/{__version__}"
@@ -27,14 +38,21 @@ ENV_PRIVATE_KEY = "ONEALL_PRIVATE_KEY"
 ENV_BASE_URL = "ONEALL_BASE_URL"
 
 
-def _non_empty(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
+def _header_text(name: str, value: object, *, empty: bool = False) -> str:
+    """Text that can go into an HTTP header: no control characters, no lone surrogates."""
+    if not isinstance(value, str) or (not value and not empty):
         raise ConfigurationError(f"{name} must be a non-empty string")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ConfigurationError(f"{name} must not contain control characters")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ConfigurationError(f"{name} must be valid Unicode (no lone surrogates)") from None
     return value
 
 
 def _public_key(value: object) -> str:
-    key = _non_empty("public_key", value)
+    key = _header_text("public_key", value)
     if ":" in key:
         raise ConfigurationError("public_key must not contain ':' (HTTP Basic user)")
     return key
@@ -43,7 +61,19 @@ def _public_key(value: object) -> str:
 def _private_key(value: object) -> Secret:
     if isinstance(value, Secret):
         return value
-    return Secret(_non_empty("private_key", value))
+    return Secret(_header_text("private_key", value))
+
+
+def check_user_agent(value: object) -> str | None:
+    """None (the library's own) or text a server accepts in a header (latin-1, no controls)."""
+    if value is None:
+        return None
+    agent = _header_text("user_agent", value)
+    try:
+        agent.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ConfigurationError("user_agent must be latin-1 text (HTTP header)") from None
+    return agent
 
 
 @attrs.frozen(repr=False)
@@ -63,17 +93,48 @@ class Credentials:
         return f"Basic {base64.b64encode(pair.encode()).decode()}"
 
 
-def resolve_base_url(subdomain: str | None, base_url: str | None) -> str:
-    if base_url:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
-        return base_url.rstrip("/")
-    if not subdomain:
+def resolve_base_url(subdomain: object, base_url: object) -> str:
+    """The API's root URL from ``base_url`` (checked) or the site's ``subdomain``."""
+    if base_url is not None and base_url != "":
+        return check_base_url(base_url)
+    if subdomain is None or subdomain == "":
         raise ConfigurationError("give subdomain= (your OneAll site) or base_url=")
-    if not all(c.isalnum() or c == "-" for c in subdomain):
-        raise ConfigurationError(f"subdomain must be letters, digits and '-', got {subdomain!r}")
+    if not isinstance(subdomain, str) or not _SUBDOMAIN.fullmatch(subdomain):
+        raise ConfigurationError(
+            "subdomain must be 1-63 ASCII letters, digits and '-', not starting or ending "
+            f"with '-', got {subdomain!r}"
+        )
     return f"https://{subdomain}.api.oneall.com"
+
+
+_SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def check_base_url(value: object, *, name: str = "base_url") -> str:
+    """An absolute http(s) URL with a host (and a valid port), without query, fragment or
+    credentials; returned without its trailing slash."""
+    rule = "must be an absolute http(s) URL"
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{name} {rule}, not {type(value).__name__}")
+    shown = repr(value[:80])
+    if any(ord(c) <= 32 or ord(c) == 127 for c in value):
+        raise ConfigurationError(f"{name} must not contain spaces or control characters: {shown}")
+    try:
+        value.encode("ascii")
+        parts = urlsplit(value)
+        port = parts.port  # ValueError when out of range or not a number
+    except (UnicodeEncodeError, ValueError):
+        raise ConfigurationError(f"{name} {rule} in ASCII (IDNA for hosts), got {shown}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{name} {rule}, got {shown}")
+    if port == 0:
+        raise ConfigurationError(f"{name} port must be 1-65535, got {shown}")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ConfigurationError(f"{name} must not have a query or fragment, got {shown}")
+    if parts.username is not None or parts.password is not None:
+        # Never echoed: it would show the credentials.
+        raise ConfigurationError(f"{name} must not carry credentials (user:password@)")
+    return value.rstrip("/")
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -92,6 +153,29 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, str
     return found
 
 
+MAX_RETRIES = 100
+MAX_DELAY = 86_400.0
+
+
+def _retries(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be an int")
+    if not 0 <= value <= MAX_RETRIES:
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be between 0 and {MAX_RETRIES}, got {value}"
+        )
+
+
+def _delay(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be a number of seconds")
+    if not (math.isfinite(value) and 0 <= value <= MAX_DELAY):
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be finite seconds between 0 and {MAX_DELAY:g},"
+            f" got {value!r}"
+        )
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class RetryPolicy:
     """When a failed Push call is sent again.
@@ -103,11 +187,11 @@ class RetryPolicy:
 
     __repr__ = fields_repr
 
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
-    backoff_initial: float = 0.5
-    backoff_max: float = 8.0
+    max_retries: int = attrs.field(default=2, validator=_retries)
+    backoff_initial: float = attrs.field(default=0.5, validator=_delay)
+    backoff_max: float = attrs.field(default=8.0, validator=_delay)
     # A Retry-After longer than this is not waited for: the RateLimitError is raised instead.
-    max_retry_after: float = 60.0
+    max_retry_after: float = attrs.field(default=60.0, validator=_delay)
 
     @classmethod
     def disabled(cls) -> RetryPolicy:

@@ -48,7 +48,15 @@ def make_converter(*, strict: bool = False) -> cattrs.Converter:
         return str(value)
 
     def _optional_id_str(value: Any, _: Any) -> str | None:
-        return None if value is None else _id_str(value, None)
+        if value is None:
+            return None
+        try:
+            return _id_str(value, None)
+        except ValueError:
+            if strict:
+                raise
+            # As for dates: an odd optional field must not fail a call that published.
+            return None
 
     c.register_structure_hook(str, _id_str)
     c.register_structure_hook(

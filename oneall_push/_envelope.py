@@ -18,6 +18,7 @@ from .errors import (
     PublishedButIncompleteError,
     RequestValidationError,
     ResponseDecodeError,
+    UnreadableSuccessError,
     error_for_status,
 )
 from .models.results import Envelope, Result, Status, required_ids
@@ -97,9 +98,14 @@ def decode_json(body: bytes, *, status: int, endpoint: str | None) -> Any:
         else:
             what = "response JSON has a number too long to read"
         excerpt = text[:_EXCERPT] if text.strip() else ""
-        raise ResponseDecodeError(
+        raise _decode_error(status)(
             what, status=status, body_excerpt=excerpt, endpoint=endpoint
         ) from None
+
+
+def _decode_error(status: int) -> type[ResponseDecodeError]:
+    """A success that cannot be read may have published: an unknown outcome, not a retry."""
+    return UnreadableSuccessError if 200 <= status < 300 else ResponseDecodeError
 
 
 def _excerpt(document: Any) -> str:
@@ -122,16 +128,17 @@ def parse_envelope(document: Any, *, status: int, endpoint: str | None) -> tuple
         )
     # OverflowError: a code of 1e999; RecursionError: an info nested too deeply to print.
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError):
-        raise ResponseDecodeError(
+        raise _decode_error(status)(
             "response is not a OneAll envelope",
             status=status,
             body_excerpt=_excerpt(document),
             endpoint=endpoint,
         ) from None
     date = request.get("date")
+    resource = request.get("resource")
     envelope = Envelope(
         status=env_status,
-        resource=request.get("resource"),
+        resource=resource if isinstance(resource, str) else None,
         date_text=date if isinstance(date, str) else None,
         raw=document,
     )
@@ -183,7 +190,11 @@ def _missing_ids(data: Any, cls: type[Result]) -> list[str]:
     missing = []
     for name in required_ids(cls):
         value = data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value.__class__ is str:
+            if not value.strip():
+                missing.append(name)
+        # An id that is not text or a whole number cannot be read: as good as missing.
+        elif value.__class__ is not int:
             missing.append(name)
     return missing
 

@@ -46,6 +46,7 @@ __all__ = [
     "ServiceUnavailableError",
     "TransportError",
     "UnmanagedJobError",
+    "UnreadableSuccessError",
     "XAPIError",
     "XRateLimitError",
     "XUsageCappedError",
@@ -131,6 +132,26 @@ class ResponseDecodeError(OneAllPushError):
         self.endpoint = endpoint
         super().__init__(
             f"{message} (HTTP {status}, {endpoint or 'unknown endpoint'}): {body_excerpt!r}"
+        )
+
+
+class UnreadableSuccessError(ResponseDecodeError, OutcomeUnknownError):
+    """A 2xx answer whose body could not be read (cut short, not JSON, not an envelope).
+
+    The server said it succeeded, so the call may have published: this is an unknown outcome
+    (``except OutcomeUnknownError`` catches it), never one to retry blindly. Check first.
+    """
+
+    def __init__(
+        self, message: str, *, status: int, body_excerpt: str, endpoint: str | None
+    ) -> None:
+        self.status = status
+        self.body_excerpt = body_excerpt
+        self.endpoint = endpoint
+        OneAllPushError.__init__(
+            self,
+            f"{message} (HTTP {status}, {endpoint or 'unknown endpoint'}): {body_excerpt!r}; "
+            "the request may have been processed: check before retrying",
         )
 
 

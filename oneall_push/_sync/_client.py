@@ -6,12 +6,20 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .._config import USER_AGENT, Credentials, RetryPolicy, check_network, resolve_base_url
+from .._config import (
+    USER_AGENT,
+    Credentials,
+    RetryPolicy,
+    check_network,
+    check_user_agent,
+    resolve_base_url,
+)
 from .._config import settings_from_env as _settings_from_env
 from .._io import SyncBackend, SyncDefaultTransport, SyncTransport, Timeout
 from .._observe import Observer
 from .._retry import PushRetryRules
 from .._secret import sealed_headers
+from ..errors import ConfigurationError
 from ._base_client import SyncBaseClient
 from .jobs import SyncJobManager
 
@@ -65,6 +73,10 @@ class OneAll(SyncBaseClient):
         self._credentials = Credentials(public_key, private_key)
         self.base_url = resolve_base_url(subdomain, base_url)
         self.timeout = Timeout.coerce(timeout, Timeout())
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError("retry must be a RetryPolicy or None")
+        if not isinstance(strict_results, bool):
+            raise ConfigurationError("strict_results must be True or False")
         self._retry_rules = PushRetryRules(retry if retry is not None else RetryPolicy())
         self._transport = (
             transport
@@ -78,7 +90,7 @@ class OneAll(SyncBaseClient):
                 "Authorization": self._credentials.authorization(),
                 "Content-Type": "application/json",
                 "Accept": "application/json",
-                "User-Agent": user_agent or USER_AGENT,
+                "User-Agent": check_user_agent(user_agent) or USER_AGENT,
             }
         )
         self._strict_results = strict_results

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from ..errors import CallbackVerificationError
+from ..errors import CallbackVerificationError, ConfigurationError, RequestValidationError
 from .config import CallbackConfig
 
 __all__ = [
@@ -57,9 +57,12 @@ def sign(secret: bytes, job_id: str, exp: int) -> str:
 
 def callback_url(config: CallbackConfig, job_id: str, *, now: float | None = None) -> str:
     """The signed URL OneAll will POST the result of job ``job_id`` to."""
-    if not JOB_ID_PATTERN.fullmatch(job_id):
-        raise ValueError("job ids are 8-64 characters of [A-Za-z0-9_-]")
+    if not isinstance(job_id, str) or not JOB_ID_PATTERN.fullmatch(job_id):
+        raise RequestValidationError("job_id", "must be 8-64 characters of [A-Za-z0-9_-]")
     exp = int((time.time() if now is None else now) + config.ttl)
+    if not _EXP.fullmatch(str(exp)):
+        # verify() reads at most 12 digits: a URL it would refuse is never handed out.
+        raise ConfigurationError(f"callback expiry {exp} is out of range (check the clock and ttl)")
     base = config.public_url.rstrip("/")
     return f"{base}/{quote(job_id)}?exp={exp}&sig={sign(config.secret[0], job_id, exp)}"
 

@@ -19,6 +19,7 @@ from oneall_push import (
     ConfigurationError,
     ConnectError,
     OutcomeUnknownError,
+    PublishedButIncompleteError,
     RateLimitError,
     Request,
     RequestValidationError,
@@ -27,6 +28,7 @@ from oneall_push import (
     RetryPolicy,
     ServerError,
     Timeout,
+    UnreadableSuccessError,
     errors,
     models,
 )
@@ -411,11 +413,35 @@ async def test_an_unreadable_date_in_a_success_is_none_not_an_error(
         await strict.facebook.upload_page_video(TOKEN, id="1", url="https://e.com/v.mp4")
 
 
-async def test_result_with_wrong_types_is_a_decode_error(make_client: ClientFactory) -> None:
+async def test_an_unreadable_published_id_is_published_but_incomplete(
+    make_client: ClientFactory,
+) -> None:
+    """It went out: a decode error would read as "safe to retry" and publish it twice."""
     document = envelope("/push/x.json", data={"post_id": ["not", "an", "id"]})
     client = make_client(lambda r: json_response(document))
-    with pytest.raises(ResponseDecodeError, match="PostResult"):
+    with pytest.raises(PublishedButIncompleteError) as caught:
         await client.twitter.publish_tweet(TOKEN, message="m")
+    assert caught.value.missing == ("post_id",)
+
+
+async def test_an_odd_optional_field_leaves_the_success_a_success(
+    make_client: ClientFactory,
+) -> None:
+    document = envelope("/push/x.json", data={"post_id": "17", "post_location": {"no": 1}})
+    client = make_client(lambda r: json_response(document))
+    tweet = await client.twitter.publish_tweet(TOKEN, message="m")
+    assert (tweet.post_id, tweet.post_location) == ("17", None)
+    assert tweet.envelope.raw["response"]["result"]["data"]["post_location"] == {"no": 1}
+
+
+async def test_an_unreadable_success_is_an_unknown_outcome(make_client: ClientFactory) -> None:
+    cut = json_response(envelope("/push/x.json", data={"post_id": "17"})).body[:-9]
+    client = make_client(lambda r: Response(200, {"content-type": "application/json"}, cut))
+    with pytest.raises(UnreadableSuccessError) as caught:
+        await client.twitter.publish_tweet(TOKEN, message="m")
+    assert isinstance(caught.value, OutcomeUnknownError)
+    assert isinstance(caught.value, ResponseDecodeError)
+    assert caught.value.status == 200 and "truncated JSON" in str(caught.value)
 
 
 INCOMPLETE_ROWS = [e for e in ENDPOINTS if models.required_ids(e.result)]
