@@ -38,9 +38,9 @@ ENV_PRIVATE_KEY = "ONEALL_PRIVATE_KEY"
 ENV_BASE_URL = "ONEALL_BASE_URL"
 
 
-def _header_text(name: str, value: object, *, empty: bool = False) -> str:
+def _header_text(name: str, value: object) -> str:
     """Text that can go into an HTTP header: no control characters, no lone surrogates."""
-    if not isinstance(value, str) or (not value and not empty):
+    if not isinstance(value, str) or not value:
         raise ConfigurationError(f"{name} must be a non-empty string")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ConfigurationError(f"{name} must not contain control characters")
@@ -110,30 +110,32 @@ def resolve_base_url(subdomain: object, base_url: object) -> str:
 _SUBDOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
-def check_base_url(value: object, *, name: str = "base_url") -> str:
+def check_base_url(value: object) -> str:
     """An absolute http(s) URL with a host (and a valid port), without query, fragment or
     credentials; returned without its trailing slash."""
     rule = "must be an absolute http(s) URL"
     if not isinstance(value, str):
-        raise ConfigurationError(f"{name} {rule}, not {type(value).__name__}")
+        raise ConfigurationError(f"base_url {rule}, not {type(value).__name__}")
     shown = repr(value[:80])
     if any(ord(c) <= 32 or ord(c) == 127 for c in value):
-        raise ConfigurationError(f"{name} must not contain spaces or control characters: {shown}")
+        raise ConfigurationError(f"base_url must not contain spaces or control characters: {shown}")
     try:
         value.encode("ascii")
         parts = urlsplit(value)
         port = parts.port  # ValueError when out of range or not a number
     except (UnicodeEncodeError, ValueError):
-        raise ConfigurationError(f"{name} {rule} in ASCII (IDNA for hosts), got {shown}") from None
+        raise ConfigurationError(
+            f"base_url {rule} in ASCII (IDNA for hosts), got {shown}"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"{name} {rule}, got {shown}")
+        raise ConfigurationError(f"base_url {rule}, got {shown}")
     if port == 0:
-        raise ConfigurationError(f"{name} port must be 1-65535, got {shown}")
+        raise ConfigurationError(f"base_url port must be 1-65535, got {shown}")
     if parts.query or parts.fragment or "?" in value or "#" in value:
-        raise ConfigurationError(f"{name} must not have a query or fragment, got {shown}")
+        raise ConfigurationError(f"base_url must not have a query or fragment, got {shown}")
     if parts.username is not None or parts.password is not None:
         # Never echoed: it would show the credentials.
-        raise ConfigurationError(f"{name} must not carry credentials (user:password@)")
+        raise ConfigurationError("base_url must not carry credentials (user:password@)")
     return value.rstrip("/")
 
 

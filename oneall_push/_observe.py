@@ -89,17 +89,14 @@ class Observer:
 class CallWatch:
     """One call's log records, hook calls and span, attempt by attempt."""
 
-    __slots__ = ("_endpoint", "_hooks", "_method", "_product", "_route", "_span")
+    __slots__ = ("_call", "_hooks", "_span")
 
     def __init__(
         self, product: Product, hooks: Hooks | None, request: Request, span: CallSpan | None
     ) -> None:
-        self._product: Product = product
         self._hooks = hooks
         self._span = span
-        self._endpoint = request.endpoint or "unknown"
-        self._method = request.method
-        self._route = request.route or "unknown"
+        self._call = {"product": product, **_call_fields(request)}
 
     def sending(self, attempt: int) -> None:
         if self._hooks is not None and self._hooks.on_request is not None:
@@ -131,9 +128,9 @@ class CallWatch:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> %s in %.1f ms, attempt %d: %s",
-                self._endpoint,
-                self._method,
-                self._route,
+                self._call["endpoint"],
+                self._call["method"],
+                self._call["route"],
                 status if status is not None else error_type,
                 elapsed * 1000,
                 attempt,
@@ -165,13 +162,7 @@ class CallWatch:
             self._span.end(response, error)
 
     def _fields(self, attempt: int) -> dict[str, Any]:
-        return {
-            "product": self._product,
-            "endpoint": self._endpoint,
-            "method": self._method,
-            "route": self._route,
-            "attempt": attempt,
-        }
+        return {**self._call, "attempt": attempt}
 
     def _run_hook(self, name: str, hook: Callable[[Any], object], event: object) -> None:
         try:
@@ -182,12 +173,12 @@ class CallWatch:
             logger.warning("hook %s raised; the call goes on", name, exc_info=True)
 
 
-def _request_fields(request: Request, attempt: int) -> dict[str, Any]:
+def _call_fields(request: Request) -> dict[str, Any]:
+    """What logs, hooks and spans name a call by: never its URL, which carries tokens."""
     return {
-        "endpoint": request.endpoint,
+        "endpoint": request.endpoint or "unknown",
         "method": request.method,
-        "route": request.route,
-        "attempt": attempt,
+        "route": request.route or "unknown",
     }
 
 
@@ -199,7 +190,8 @@ def log_retry(request: Request, attempt: int, retry: Retry) -> None:
         attempt,
         retry.delay,
         extra={
-            **_request_fields(request, attempt),
+            **_call_fields(request),
+            "attempt": attempt,
             "decision": "retry",
             "retry_delay": retry.delay,
             "error_type": type(retry.failure).__name__,
@@ -222,7 +214,8 @@ def log_final_error(request: Request, attempt: int, error: BaseException) -> Non
         attempt,
         type(error).__name__,
         extra={
-            **_request_fields(request, attempt),
+            **_call_fields(request),
+            "attempt": attempt,
             "decision": "raise",
             "error_type": type(error).__name__,
         },

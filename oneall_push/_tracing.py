@@ -23,7 +23,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._io import Request, Response
 
-__all__ = ["CallSpan", "start_operation_span", "start_span", "tracing_possible"]
+__all__ = ["CallSpan", "start_span", "tracing_possible"]
 
 # The last provider seen and its tracer (providers are set once per process, in practice).
 _cached: tuple[Any, Any] = (None, None)
@@ -71,16 +71,6 @@ def start_span(product: str, request: Request) -> CallSpan | None:
     return CallSpan(trace, span)
 
 
-def start_operation_span(product: str, name: str, attributes: dict[str, Any]) -> CallSpan | None:
-    """A span around several calls (an X upload: initialize, appends, finalize, polling)."""
-    trace: Any = sys.modules.get("opentelemetry.trace")
-    tracer = None if trace is None else _tracer(trace)
-    if tracer is None:
-        return None
-    span = tracer.start_span(f"{product} {name}", kind=trace.SpanKind.CLIENT, attributes=attributes)
-    return CallSpan(trace, span)
-
-
 class CallSpan:
     """A started span, current until :meth:`end`."""
 
@@ -96,9 +86,6 @@ class CallSpan:
         if quiet is not None:
             context = self._context.set_value(quiet, True, context)
         self._token = self._context.attach(context)
-
-    def set(self, name: str, value: Any) -> None:
-        self._span.set_attribute(name, value)
 
     def attempt(
         self, attempt: int, elapsed: float, status: int | None, error: str | None, decision: str

@@ -107,3 +107,13 @@ def test_a_signed_url_is_never_one_that_verify_refuses() -> None:
         callback_url(config, "a" * 32, now=10.0**12)
     with pytest.raises(RequestValidationError, match="job_id"):
         callback_url(config, "bad id")
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://[::1", "https://x.example/?q=1", "https://u:p@x.example"]
+)
+def test_x_media_takes_the_same_base_url_check(base_url: str) -> None:
+    from oneall_push.xmedia import SyncXMedia
+
+    with pytest.raises(ConfigurationError, match="base_url"):
+        SyncXMedia(bearer_token="token", base_url=base_url)

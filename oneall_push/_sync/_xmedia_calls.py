@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from .._config import USER_AGENT, check_network
+from .._config import USER_AGENT, check_base_url, check_network
 from .._io import (
     Request,
     Response,
@@ -99,9 +99,7 @@ class SyncXMediaCalls:
         if auth is not None and not callable(getattr(auth, "headers", None)):
             raise ConfigurationError("auth must have a headers(method, url) method")
         self._auth: XAuth = auth if auth is not None else BearerAuth(bearer_token or "")
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         self.timeout = Timeout.coerce(timeout, Timeout(connect=10.0, read=120.0))
         if retry is not None and not isinstance(retry, XRetryPolicy):
             raise ConfigurationError("retry must be an XRetryPolicy")
