@@ -221,10 +221,10 @@ def test_an_unknown_content_type_is_refused_before_anything_is_sent(
     assert not x.x_media.log
 
 
-def test_a_processing_failure_exits_1_with_the_typed_error(x: Sandbox, clip: Path) -> None:
+def test_a_processing_failure_exits_4_with_the_typed_error(x: Sandbox, clip: Path) -> None:
     x.x_media.processing = "fail"
     code, out, err = run_cli("x", "upload", str(clip))
-    assert code == 1
+    assert code == 4
     assert out == ""
     [last] = err.splitlines()[-1:]
     assert last.startswith("MediaProcessingError: media ")
@@ -232,14 +232,14 @@ def test_a_processing_failure_exits_1_with_the_typed_error(x: Sandbox, clip: Pat
     assert _token(x) not in err
 
 
-def test_a_wrong_token_exits_1_and_is_not_printed(
+def test_a_wrong_token_exits_3_and_is_not_printed(
     x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _echo_tokens(x, monkeypatch)
     wrong = "wrong-" + secrets.token_hex(16)
     monkeypatch.setenv("X_BEARER_TOKEN", wrong)
     code, out, err = run_cli("x", "upload", str(clip))
-    assert code == 1
+    assert code == 3
     assert err.startswith("XAPIError: HTTP 401 from X media.initialize: Unauthorized")
     assert wrong not in out + err
     # X's answer quoted the token; the CLI printed the message without it.
@@ -267,7 +267,7 @@ def test_an_abort_mid_upload_names_the_session(
     _echo_tokens(x, monkeypatch)
     x.x_media.add_fault(endpoint="append", kind="status", status=400, segment_index=1)
     code, _, err = run_cli("x", "upload", str(clip), "--chunk-size", "256K", "--concurrency", "1")
-    assert code == 1
+    assert code == 4  # the cause, a 400, would be refused again
     [media_id] = x.x_media.uploads
     last = err.splitlines()[-1]
     assert last.startswith(f"MediaUploadAbortedError: upload of media {media_id} aborted after ")
@@ -284,7 +284,7 @@ def test_a_failure_after_finalize_prints_the_media_id_to_reuse(
     path.write_bytes(PNG)
     x.x_media.add_fault(endpoint="metadata", kind="status", status=400)
     code, out, err = run_cli("x", "upload", str(path), "--alt-text", "A cat")
-    assert code == 1
+    assert code == 7
     assert out == ""
     [media_id] = x.x_media.uploads
     assert x.x_media.uploads[media_id].finalized
@@ -294,13 +294,13 @@ def test_a_failure_after_finalize_prints_the_media_id_to_reuse(
     assert "setting its alt text failed" in last and "Bearer <redacted>" in last
 
 
-def test_the_processing_deadline_exits_1_with_the_typed_timeout(
+def test_the_processing_deadline_exits_7_with_the_typed_timeout(
     x: Sandbox, clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     x.x_media.processing = "stuck"
     monkeypatch.setattr(_x, "MIN_POLL_INTERVAL", 0.05)
     code, out, err = run_cli("x", "upload", str(clip), "--deadline", "0.3")
-    assert code == 1
+    assert code == 7
     assert out == ""
     last = err.splitlines()[-1]
     assert re.fullmatch(

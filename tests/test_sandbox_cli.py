@@ -205,7 +205,7 @@ def test_every_row_command_publishes(
     code, out, err = run_cli(*_row_argv(endpoint, token, values))
 
     if endpoint.deprecated:
-        assert code == 1
+        assert code == 3
         assert err.startswith("PermissionDeniedError: HTTP 403")
         assert endpoint.deprecated in err
         assert sandbox.records(endpoint=endpoint.id) == []
@@ -230,7 +230,7 @@ def test_a_row_command_reports_typed_errors(
     for key, value in oneall_sandbox_fresh.client_kwargs().items():
         monkeypatch.setenv(f"ONEALL_{key.upper()}", value)
     code, _, err = run_cli("twitter", "publish-tweet", "--identity", "nope", "--message", "m")
-    assert code == 1
+    assert code == 4
     assert err.startswith("NotFoundError: HTTP 404")
 
 

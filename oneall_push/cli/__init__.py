@@ -4,6 +4,8 @@
 ``oneall-push sandbox``     the emulator standalone
 ``oneall-push x upload``    X API v2 chunked media upload
 ``oneall-push <provider> <action> ...``  one command per row of the endpoint table
+
+Every command shares one table of exit codes (:mod:`oneall_push.cli._exit`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from . import _endpoints, _sandbox_cmd, _x
+from ._exit import EXIT_CODES_HELP, ExitCode, HelpFormatter, silence_stdout
 
 __all__ = ["build_parser", "main"]
 
@@ -40,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
             "OneAll Push API client: demo, local sandbox, one command per endpoint, "
             "and X media upload."
         ),
+        epilog=EXIT_CODES_HELP,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -51,11 +56,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # stdout was closed (``| head``): end quietly; each command already printed its result
+        # through write_result, so only a partial listing such as the demo's ends here.
+        silence_stdout()
+        return ExitCode.FAILED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
-        return 2
+        return ExitCode.USAGE
     if args.command == "demo":
         from . import _demo  # the demo loads the async client, the sandbox and aiohttp
 

@@ -18,8 +18,17 @@ from typing import Any, TextIO
 
 import attrs
 
+from .._config import MAX_RETRIES
 from ..endpoints import ENDPOINTS, PROVIDERS, Endpoint, by_id
-from ..errors import APIError, ConfigurationError, OneAllPushError
+from ..errors import ConfigurationError, OneAllPushError
+from ._exit import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    HelpFormatter,
+    report_error,
+    report_interrupt,
+    write_result,
+)
 
 __all__ = ["add_parsers", "run"]
 
@@ -57,7 +66,8 @@ def _add_endpoint(
         help=endpoint.summary,
         description=f"{endpoint.summary}. " + " ".join(notes),
         epilog="Credentials: ONEALL_SUBDOMAIN (or ONEALL_BASE_URL), ONEALL_PUBLIC_KEY, "
-        "ONEALL_PRIVATE_KEY.",
+        "ONEALL_PRIVATE_KEY.\n\n" + EXIT_CODES_HELP,
+        formatter_class=HelpFormatter,
     )
     p.set_defaults(endpoint_id=endpoint.id)
     p.add_argument("--identity", required=True, metavar="TOKEN", help="the identity_token")
@@ -93,6 +103,25 @@ def _add_endpoint(
         help="an undocumented payload key (VALUE is JSON if it parses, else a string)",
     )
     p.add_argument("--timeout", type=float, default=None, help="seconds per request")
+    p.add_argument(
+        "--retries",
+        type=_retries,
+        default=None,
+        metavar="N",
+        help="retries of a request provably not processed (connect failure, 429, 503 with "
+        "Retry-After); default 2, 0 to leave them to the script (exit code 5)",
+    )
+    p.add_argument("--json", action="store_true", help="errors as one JSON object on stderr")
+
+
+def _retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to {MAX_RETRIES}")
+    return value
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -131,7 +160,8 @@ def _as_json(result: Any) -> dict[str, Any]:
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    from .. import OneAll
+    from .. import OneAll, RetryPolicy
+    from ..hooks import Hooks, RequestEvent
 
     endpoint = by_id(args.endpoint_id)
     values = vars(args)
@@ -141,9 +171,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         for key, value in values.items()
         if key.startswith("field__") and value is not None
     }
+    sent = False
+
+    def on_request(_: RequestEvent) -> None:
+        nonlocal sent
+        sent = True
+
+    overrides: dict[str, Any] = {"hooks": Hooks(on_request=on_request)}
+    if args.retries is not None:
+        overrides["retry"] = RetryPolicy(max_retries=args.retries)
     try:
         extra = _extra(args.extra)
-        with OneAll.from_env() as client:
+        with OneAll.from_env(**overrides) as client:
             method = getattr(getattr(client, endpoint.provider), endpoint.name)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -154,12 +193,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                     extra_fields=extra or None,
                     timeout=args.timeout,
                 )
-    except APIError as exc:
-        print(f"{type(exc).__name__}: {exc}", file=err)
-        return 1
     except OneAllPushError as exc:
-        print(f"{type(exc).__name__}: {exc}", file=err)
-        return 2 if isinstance(exc, ConfigurationError) else 1
+        return report_error(err, exc, as_json=args.json)
+    except KeyboardInterrupt:
+        return report_interrupt(err, sent=sent, as_json=args.json)
     if endpoint.async_callback:
         queued = getattr(answer, "queued", None)
         document: dict[str, Any] = {"job": answer.id}
@@ -167,5 +204,5 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             document["queued"] = _as_json(queued)
     else:
         document = _as_json(answer)
-    print(json.dumps(document, indent=2), file=out)
-    return 0
+    write_result(out, json.dumps(document, indent=2))
+    return ExitCode.OK

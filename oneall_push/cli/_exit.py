@@ -7,13 +7,25 @@ republishes. 7 means the request may have gone out: check before sending it agai
 
 from __future__ import annotations
 
+import argparse
 import enum
 import json
+import os
+import sys
 from typing import Any, TextIO
 
 from .. import errors
 
-__all__ = ["EXIT_CODES_HELP", "ExitCode", "exit_code_for", "report_error", "report_interrupt"]
+__all__ = [
+    "EXIT_CODES_HELP",
+    "ExitCode",
+    "HelpFormatter",
+    "exit_code_for",
+    "report_error",
+    "report_interrupt",
+    "silence_stdout",
+    "write_result",
+]
 
 
 class ExitCode(enum.IntEnum):
@@ -35,7 +47,7 @@ _MEANINGS: dict[ExitCode, str] = {
     ExitCode.AUTH: "authentication or permission refused (401, 403, proxy 407)",
     ExitCode.CLIENT_ERROR: "any other refusal (4xx, a usage cap, media X rejected)",
     ExitCode.RETRYABLE: "provably not processed, safe to run again (connect failure, 429, 503 "
-    "with Retry-After, an X upload that stopped before finalize)",
+    "with Retry-After, an X upload cut off before finalize)",
     ExitCode.SERVER_ERROR: "server error (5xx)",
     ExitCode.OUTCOME_UNKNOWN: "outcome unknown: the request may have been processed, do not "
     "run it again before checking",
@@ -76,8 +88,10 @@ def exit_code_for(error: BaseException) -> ExitCode:
     if isinstance(error, errors.MediaSourceError):
         return ExitCode.USAGE
     if isinstance(error, errors.MediaUploadAbortedError):
-        # Nothing is published before finalize: running the upload again posts nothing twice.
-        return ExitCode.RETRYABLE
+        # Nothing is on X before finalize: an upload cut off mid-way can run again; a refusal
+        # keeps the code of its cause.
+        cause = exit_code_for(error.cause) if error.cause is not None else ExitCode.RETRYABLE
+        return ExitCode.RETRYABLE if cause == ExitCode.OUTCOME_UNKNOWN else cause
     if isinstance(error, errors.ConnectError):
         return ExitCode.RETRYABLE
     if isinstance(error, errors.ProxyRefusedError):
@@ -157,3 +171,37 @@ def report_interrupt(err: TextIO, *, sent: bool, as_json: bool = False) -> ExitC
     else:
         print(message, file=err, flush=True)
     return ExitCode.INTERRUPTED
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions and epilogs paragraph by paragraph; the exit-code table stays a table."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        fill = super()._fill_text
+        return "\n\n".join(
+            block if block.startswith("exit codes:") else fill(block, width, indent)
+            for block in text.split("\n\n")
+        )
+
+
+def silence_stdout() -> None:
+    """After a closed pipe on stdout: send what is left to /dev/null, so the interpreter's
+    final flush does not print a traceback."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)
+
+
+def write_result(out: TextIO, text: str) -> None:
+    """Print a command's result; a reader that went away (``| head``) is not an error."""
+    try:
+        print(text, file=out, flush=True)
+    except BrokenPipeError:
+        if out is sys.stdout:
+            silence_stdout()

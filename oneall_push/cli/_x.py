@@ -28,7 +28,15 @@ from .._xmedia._media_types import (
     MEDIA_TYPES,
 )
 from .._xmedia._models import MediaEvent, ProcessingProgress, UploadedMedia, UploadProgress
-from ..errors import ConfigurationError, OneAllPushError, RequestValidationError
+from ..errors import ConfigurationError, OneAllPushError
+from ._exit import (
+    EXIT_CODES_HELP,
+    ExitCode,
+    HelpFormatter,
+    report_error,
+    report_interrupt,
+    write_result,
+)
 
 __all__ = ["add_parser", "parse_size", "run"]
 
@@ -84,16 +92,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description=(
             "Upload a file to X with the v2 chunked media upload (initialize, append, finalize), "
             "wait for X's processing (videos and GIFs), and print the media id on stdout. "
-            "Progress goes to stderr. Exit status: 0 success, 1 API, processing or timeout "
-            "failure, 2 bad input (nothing was sent)."
+            "Progress goes to stderr."
         ),
+        formatter_class=HelpFormatter,
         epilog=(
             f"The bearer token is read from --bearer-token or the {TOKEN_ENV} environment "
             "variable (prefer the variable: command lines are visible to other local users). "
             "It is an OAuth 2.0 user token with the media.write scope, and it is never printed. "
             f"The API base URL is --base-url, else {BASE_URL_ENV}, else {DEFAULT_BASE_URL}. "
             "Against the local sandbox: --base-url http://127.0.0.1:8787/x with the token "
-            "sandbox-x-token."
+            "sandbox-x-token.\n\n" + EXIT_CODES_HELP
         ),
     )
     u.add_argument("path", metavar="PATH", help="the file to upload")
@@ -158,7 +166,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help=f"OAuth 2.0 user token with media.write (default: ${TOKEN_ENV})",
     )
     u.add_argument(
-        "--json", action="store_true", help="print the media object as JSON instead of the id"
+        "--json",
+        action="store_true",
+        help="print the media object as JSON instead of the id, and errors as a JSON object on "
+        "stderr",
     )
 
 
@@ -279,35 +290,34 @@ def _media_json(media: UploadedMedia) -> dict[str, Any]:
     }
 
 
-def _report(err: TextIO, exc: BaseException, token: str | None) -> None:
-    """One line: the error's class and message, with the token scrubbed just in case."""
-    text = " ".join(str(exc).split())
-    if token:
-        text = text.replace(token, "<redacted>")
-    print(f"{type(exc).__name__}: {text}", file=err, flush=True)
-
-
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from ..hooks import Hooks, RequestEvent
     from ..xmedia import XMedia
 
     out = out or sys.stdout
     err = err or sys.stderr
     token = (args.bearer_token or os.environ.get(TOKEN_ENV) or "").strip() or None
     if token is None:
-        _report(
+        return report_error(
             err,
             ConfigurationError(
                 f"no bearer token: pass --bearer-token or set {TOKEN_ENV} "
                 "(an OAuth 2.0 user token with the media.write scope)"
             ),
-            None,
+            as_json=args.json,
         )
-        return 2
     base_url = args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     isatty = getattr(err, "isatty", None)
     progress = _Progress(err, tty=bool(isatty and isatty()))
+    sent = False
+
+    def on_request(_: RequestEvent) -> None:
+        nonlocal sent
+        sent = True
+
     try:
         with XMedia(
+            hooks=Hooks(on_request=on_request),
             bearer_token=token,
             base_url=base_url,
             chunk_size=args.chunk_size,
@@ -326,21 +336,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                 processing_deadline=args.deadline,
                 progress=progress,
             )
-    except (RequestValidationError, ConfigurationError) as exc:
-        progress.close()
-        _report(err, exc, token)
-        return 2
     except OneAllPushError as exc:
         progress.close()
-        _report(err, exc, token)
-        return 1
+        return report_error(err, exc, as_json=args.json, secrets=(token,))
+    except OSError as exc:
+        progress.close()
+        return report_error(
+            err,
+            ConfigurationError(f"cannot read {args.path!r}: {exc.strerror or exc}"),
+            as_json=args.json,
+        )
     except KeyboardInterrupt:
         progress.close()
-        print("interrupted", file=err, flush=True)
-        return 130
+        return report_interrupt(err, sent=sent, as_json=args.json)
     progress.close()
-    if args.json:
-        print(json.dumps(_media_json(media), indent=2), file=out, flush=True)
-    else:
-        print(media.id, file=out, flush=True)
-    return 0
+    write_result(out, json.dumps(_media_json(media), indent=2) if args.json else media.id)
+    return ExitCode.OK
