@@ -14,7 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._tracing import CallSpan, start_span, tracing_possible
+from ._tracing import CallSpan, start_operation, start_span, tracing_possible
 from .errors import ConfigurationError, OutcomeUnknownError, PublishedButIncompleteError
 from .hooks import Hooks, Product, RequestEvent, ResponseEvent, RetryEvent
 
@@ -81,6 +81,10 @@ class Observer:
         if span is None and self.hooks is None and not logger.isEnabledFor(logging.DEBUG):
             return None
         return CallWatch(self.product, self.hooks, request, span)
+
+    def operation(self, name: str) -> CallSpan | None:
+        """A span around several calls (``media.upload``), or None without tracing."""
+        return start_operation(self.product, name) if self.tracing else None
 
     def __repr__(self) -> str:
         return f"Observer(product={self.product!r}, hooks={self.hooks!r}, tracing={self.tracing})"

@@ -23,7 +23,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._io import Request, Response
 
-__all__ = ["CallSpan", "start_span", "tracing_possible"]
+__all__ = ["CallSpan", "start_operation", "start_span", "tracing_possible"]
 
 # The last provider seen and its tracer (providers are set once per process, in practice).
 _cached: tuple[Any, Any] = (None, None)
@@ -71,6 +71,22 @@ def start_span(product: str, request: Request) -> CallSpan | None:
     return CallSpan(trace, span)
 
 
+def start_operation(product: str, name: str) -> CallSpan | None:
+    """A span around a call made of several requests (``x media.upload``): their spans nest
+    under it."""
+    trace: Any = sys.modules.get("opentelemetry.trace")
+    if trace is None or not tracing_possible(trace):
+        return None
+    tracer = _tracer(trace)
+    if tracer is None:
+        return None
+    attributes = {"oneall_push.product": product, "oneall_push.endpoint": name}
+    span = tracer.start_span(
+        f"{product} {name}", kind=trace.SpanKind.INTERNAL, attributes=attributes
+    )
+    return CallSpan(trace, span)
+
+
 class CallSpan:
     """A started span, current until :meth:`end`."""
 
@@ -101,6 +117,9 @@ class CallSpan:
         if error is not None:
             attributes["error.type"] = error
         self._span.add_event("attempt", attributes)
+
+    def set_attributes(self, attributes: dict[str, Any]) -> None:
+        self._span.set_attributes(attributes)
 
     def end(self, response: Response | None, error: BaseException | None) -> None:
         span = self._span

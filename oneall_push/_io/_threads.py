@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -65,7 +66,10 @@ class SyncTaskPool:
         if self._error is not None:
             self._slots.release()
             raise self._error
-        self._futures.append(self._executor.submit(self._run, fn, args))
+        # Each call runs in a copy of the submitter's context, as an asyncio task would: the
+        # caller's tracing span stays the parent of the calls made in the thread.
+        context = contextvars.copy_context()
+        self._futures.append(self._executor.submit(context.run, self._run, fn, args))
 
     def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         try:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from .._io import SyncSignal
 from .._retry import RetryStopped, RetryWouldPassDeadline
+from .._tracing import CallSpan
 from .._xmedia._checks import (
     DEFAULT_MAX_CONCURRENCY,
     check_alt_text,
@@ -182,6 +183,46 @@ class XMedia(SyncXMediaCalls):
         the last ``media`` (reuse them; do not upload again). ``progress`` receives
         UploadProgress events (media bytes acknowledged), then ProcessingProgress events.
         """
+        span = self._observer.operation("media.upload")
+        try:
+            media = self._upload(
+                source,
+                media_type=media_type,
+                media_category=media_category,
+                target=target,
+                total_bytes=total_bytes,
+                additional_owners=additional_owners,
+                shared=shared,
+                alt_text=alt_text,
+                wait=wait,
+                processing_deadline=processing_deadline,
+                progress=progress,
+                span=span,
+            )
+        except BaseException as exc:
+            if span is not None:
+                span.end(None, exc)
+            raise
+        if span is not None:
+            span.end(None, None)
+        return media
+
+    def _upload(
+        self,
+        source: SyncMediaSource,
+        *,
+        media_type: str | None = None,
+        media_category: MediaCategory | None = None,
+        target: UploadTarget = "tweet",
+        total_bytes: int | None = None,
+        additional_owners: Sequence[str] = (),
+        shared: bool | None = None,
+        alt_text: str | None = None,
+        wait: bool = True,
+        processing_deadline: float | None = None,
+        progress: MediaProgressCallback | None,
+        span: CallSpan | None,
+    ) -> UploadedMedia:
         owners = owner_list(additional_owners)
         check_shared(shared)
         if alt_text is not None:
@@ -200,6 +241,16 @@ class XMedia(SyncXMediaCalls):
             mtype = resolve_media_type(media_type, head, reader.name)
             category = infer_category(mtype, target, media_category)
             plan = plan_chunks(reader.total_bytes, self.chunk_size, self.max_chunk_size)
+            if span is not None:
+                span.set_attributes(
+                    {
+                        "oneall_push.upload.bytes": plan.total_bytes,
+                        "oneall_push.upload.segments": plan.segments,
+                        "oneall_push.upload.chunk_size": plan.chunk_size,
+                        "oneall_push.upload.media_type": mtype,
+                        "oneall_push.upload.media_category": category,
+                    }
+                )
             opened = self._backend.monotonic()
             session = self.initialize(
                 media_type=mtype,

@@ -13,7 +13,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.trace import SpanKind, StatusCode
 
 from oneall_push import Request, Response, SyncMockTransport
-from oneall_push.errors import BadRequestError, OutcomeUnknownError
+from oneall_push.errors import BadRequestError, MediaUploadAbortedError, OutcomeUnknownError
 from oneall_push.xmedia import XMedia
 from tests.support.samples import answer_for, envelope, json_response
 from tests.support.tracing import ReadableSpan, captured_spans
@@ -139,3 +139,70 @@ def test_x_calls_have_spans_named_by_endpoint() -> None:
     assert attributes["server.address"] == "api.x.com"
     assert MEDIA_ID not in json.dumps(dict(attributes))
     assert_no_secret([span])
+
+
+def _x_upload_handler(request: Request) -> Response:
+    if request.endpoint == "media.initialize":
+        return json_response({"data": {"id": MEDIA_ID, "expires_after_secs": 3600}})
+    if request.endpoint == "media.append":
+        return Response(204, {}, b"")
+    return json_response({"data": {"id": MEDIA_ID, "media_key": "3_1", "size": 3000}})
+
+
+def test_an_upload_is_one_span_over_its_calls() -> None:
+    spans = captured_spans()
+    with XMedia(
+        bearer_token=X_TOKEN,
+        transport=SyncMockTransport(_x_upload_handler),
+        chunk_size=1024,
+    ) as x:
+        x.upload(b"\x89PNG\r\n\x1a\n" + bytes(2992), media_category="tweet_image")
+    finished = spans.get_finished_spans()
+    [upload] = [span for span in finished if span.name == "x media.upload"]
+    attributes = dict(upload.attributes or {})
+    assert attributes["oneall_push.upload.bytes"] == 3000
+    assert attributes["oneall_push.upload.segments"] == 3
+    assert attributes["oneall_push.upload.chunk_size"] == 1024
+    assert attributes["oneall_push.upload.media_type"] == "image/png"
+    assert upload.kind is SpanKind.INTERNAL
+    children = [span for span in finished if span is not upload]
+    assert sorted(span.name for span in children) == [
+        "x media.append",
+        "x media.append",
+        "x media.append",
+        "x media.finalize",
+        "x media.initialize",
+    ]
+    assert upload.context is not None
+    for child in children:
+        assert child.parent is not None
+        assert child.parent.span_id == upload.context.span_id
+    assert_no_secret(finished)
+
+
+def test_a_failed_upload_span_carries_the_error_type() -> None:
+    spans = captured_spans()
+
+    def refuse_appends(request: Request) -> Response:
+        if request.endpoint == "media.append":
+            return json_response({"title": "Invalid Request", "detail": "no"}, status=400)
+        return _x_upload_handler(request)
+
+    x = XMedia(bearer_token=X_TOKEN, transport=SyncMockTransport(refuse_appends), chunk_size=1024)
+    try:
+        with pytest.raises(MediaUploadAbortedError):
+            x.upload(b"\x89PNG\r\n\x1a\n" + bytes(2992), media_category="tweet_image")
+    finally:
+        x.close()
+    [upload] = [s for s in spans.get_finished_spans() if s.name == "x media.upload"]
+    assert dict(upload.attributes or {})["error.type"] == "MediaUploadAbortedError"
+    assert upload.status.status_code is StatusCode.ERROR
+
+
+def test_an_upload_without_tracing_makes_no_span() -> None:
+    spans = captured_spans()
+    with XMedia(
+        bearer_token=X_TOKEN, transport=SyncMockTransport(_x_upload_handler), tracing=False
+    ) as x:
+        x.upload(b"\x89PNG\r\n\x1a\n" + bytes(100), media_category="tweet_image")
+    assert spans.get_finished_spans() == ()
