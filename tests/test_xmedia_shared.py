@@ -215,6 +215,12 @@ def test_bearer_auth_hides_the_token() -> None:
     auth = BearerAuth("x-SECRET-token")
     assert auth.headers("GET", "https://api.x.com/")["Authorization"] == "Bearer x-SECRET-token"
     assert "SECRET" not in repr(auth)
+    # No attribute holds it as plain data (debuggers and --showlocals print attributes).
+    for slot in BearerAuth.__slots__:
+        assert "SECRET" not in repr(getattr(auth, slot))
+    # Each request gets its own copy: a caller that edits the headers does not change the next.
+    auth.headers("GET", "https://api.x.com/")["Authorization"] = "changed"  # type: ignore[index]
+    assert auth.headers("GET", "https://api.x.com/")["Authorization"] == "Bearer x-SECRET-token"
     with pytest.raises(ConfigurationError):
         BearerAuth("")
     with pytest.raises(ConfigurationError):

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import attrs
 
 from .._config import parse_retry_after
+from .._secret import sealed_headers
 from ..errors import ConfigurationError, XAPIError, XRateLimitError, XUsageCappedError
 from ._models import ProcessingError, ProcessingInfo, UploadedMedia
 
@@ -77,10 +78,11 @@ class BearerAuth:
                 "bearer_token holds a character a bearer token cannot have (RFC 6750 allows "
                 "letters, digits, - . _ ~ + / and trailing =); nothing was sent"
             )
-        self._header = {"Authorization": f"Bearer {token}"}
+        # In a closure, not a plain dict attribute that locals dumps would capture.
+        self._header = sealed_headers({"Authorization": f"Bearer {token}"})
 
     def headers(self, method: str, url: str) -> Mapping[str, str]:
-        return self._header
+        return self._header()
 
     def __repr__(self) -> str:
         return "BearerAuth(token=<redacted>)"
