@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -11,24 +10,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 from oneall_push import OneAll, errors
-from oneall_push.cli import build_parser, main
+from oneall_push.cli import build_parser
 from oneall_push.cli._exit import _MEANINGS, EXIT_CODES_HELP, ExitCode, exit_code_for
 from oneall_push.sandbox import Sandbox
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
+from tests.support.cli import run_cli
 
 
 @pytest.fixture
