@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +21,14 @@ from .._retry import PushRetryRules
 from .._secret import sealed_headers
 from ..errors import ConfigurationError
 from ._base_client import AsyncBaseClient
+from .fan_out import run_fan_out
 from .jobs import AsyncJobManager
 
 if TYPE_CHECKING:
     import ssl
 
     from ..callbacks.config import CallbackConfig
+    from ..fanout import FanOutEntry, FanOutReport, Target
     from ..hooks import Hooks
     from ._resources import (
         AsyncFacebook,
@@ -152,6 +155,34 @@ class AsyncOneAll(AsyncBaseClient):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    async def fan_out(
+        self,
+        targets: Iterable[Target[Any]],
+        *,
+        concurrency: int = 8,
+        per_provider: int | Mapping[str, int] | None = None,
+        skip: FanOutReport | Iterable[FanOutEntry] | None = None,
+        on_entry: Callable[[FanOutEntry], object] | None = None,
+    ) -> FanOutReport:
+        """Run each target (built with ``oneall_push.fanout.target``) once, at most
+        ``concurrency`` at a time and ``per_provider`` per provider (one limit for all, or a
+        mapping such as ``{"twitter": 4}``).
+
+        Nothing is retried beyond the client's own rules, so an unknown outcome is never sent
+        twice. Errors do not raise: each target gets an entry (``succeeded``, ``failed`` with
+        ``retryable``, ``unknown``), passed to ``on_entry`` as soon as it is known, so a
+        script can journal them. Targets whose key ``skip`` (an earlier report or journaled
+        entries) lists as succeeded or unknown are not run again (``skipped``).
+        """
+        return await run_fan_out(
+            self._backend,
+            targets,
+            concurrency=concurrency,
+            per_provider=dict(per_provider) if isinstance(per_provider, Mapping) else per_provider,
+            skip=skip,
+            on_entry=on_entry,
+        )
 
     async def close(self) -> None:
         """Release the connection pool (and the callback store, if this client made it)."""

@@ -42,6 +42,11 @@ class AsyncBackend:
     def signal(self) -> AsyncSignal:
         return AsyncSignal()
 
+    def semaphore(self, limit: int) -> anyio.Semaphore:
+        """At most ``limit`` holders at once (``async with``)."""
+        check_limit(limit)
+        return anyio.Semaphore(limit)
+
     async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (file I/O) in a worker thread."""
         return await anyio.to_thread.run_sync(fn, *args)

@@ -34,6 +34,11 @@ class SyncBackend:
     def signal(self) -> SyncSignal:
         return SyncSignal()
 
+    def semaphore(self, limit: int) -> threading.BoundedSemaphore:
+        """At most ``limit`` holders at once (``with``)."""
+        check_limit(limit)
+        return threading.BoundedSemaphore(limit)
+
     def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (file I/O); the sync half simply calls it."""
         return fn(*args)

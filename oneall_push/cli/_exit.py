@@ -15,6 +15,7 @@ import sys
 from typing import Any, TextIO
 
 from .. import errors
+from .._outcomes import is_retryable, is_unknown_outcome
 
 __all__ = [
     "EXIT_CODES_HELP",
@@ -72,16 +73,7 @@ def exit_code_for(error: BaseException) -> ExitCode:
     if isinstance(error, KeyboardInterrupt):
         return ExitCode.INTERRUPTED
     # Unknown outcomes first: UnreadableSuccessError is also a ResponseDecodeError.
-    if isinstance(
-        error,
-        (
-            errors.OutcomeUnknownError,
-            errors.PublishedButIncompleteError,
-            errors.MediaAfterFinalizeError,
-            errors.JobTimeoutError,
-            errors.MediaProcessingTimeoutError,
-        ),
-    ):
+    if is_unknown_outcome(error):
         return ExitCode.OUTCOME_UNKNOWN
     if isinstance(error, (errors.RequestValidationError, errors.ConfigurationError)):
         return ExitCode.USAGE
@@ -92,16 +84,12 @@ def exit_code_for(error: BaseException) -> ExitCode:
         # keeps the code of its cause.
         cause = exit_code_for(error.cause) if error.cause is not None else ExitCode.RETRYABLE
         return ExitCode.RETRYABLE if cause == ExitCode.OUTCOME_UNKNOWN else cause
-    if isinstance(error, errors.ConnectError):
+    if is_retryable(error):
         return ExitCode.RETRYABLE
     if isinstance(error, errors.ProxyRefusedError):
         return _for_status(error.status)
     if isinstance(error, errors.XUsageCappedError):
         return ExitCode.CLIENT_ERROR
-    if isinstance(error, errors.RateLimitError):
-        return ExitCode.RETRYABLE
-    if isinstance(error, errors.ServiceUnavailableError) and error.retry_after is not None:
-        return ExitCode.RETRYABLE
     if isinstance(error, errors.MediaProcessingError):
         return ExitCode.CLIENT_ERROR
     if isinstance(error, (errors.APIError, errors.ResponseDecodeError, errors.JobFailedError)):
