@@ -26,6 +26,8 @@ from .models.results import Envelope, Result, Status, required_ids
 __all__ = [
     "decode_json",
     "encode_push_body",
+    "encode_request_body",
+    "merge_extra_fields",
     "error_for_envelope",
     "node_label",
     "parse_envelope",
@@ -71,6 +73,33 @@ def _field_names(payload: Any) -> set[str]:
     return {str(a.metadata.get("wire", a.name)) for a in attrs.fields(type(payload))} | {
         a.name for a in attrs.fields(type(payload))
     }
+
+
+def merge_extra_fields(
+    node: dict[str, Any], extra_fields: Mapping[str, Any] | None, documented: set[str]
+) -> dict[str, Any]:
+    """Add the caller's unmodelled keys to a request node (not over documented ones)."""
+    for key, value in (extra_fields or {}).items():
+        if not isinstance(key, str) or not key:
+            raise RequestValidationError("extra_fields", "keys must be non-empty strings")
+        if key in node or key in documented:
+            raise RequestValidationError(
+                f"extra_fields.{key}",
+                f"'{key}' is a documented field: pass it as a keyword argument",
+            )
+        try:
+            _ENCODER.encode(value)
+        except (TypeError, ValueError) as exc:
+            raise RequestValidationError(
+                f"extra_fields.{key}", f"must be JSON-serialisable ({exc})"
+            ) from None
+        node[key] = value
+    return node
+
+
+def encode_request_body(root: str, node: Mapping[str, Any]) -> bytes:
+    """``{"request": {root: node}}`` (the non-Push families)."""
+    return _ENCODER.encode({"request": {root: dict(node)}}).encode()
 
 
 def encode_push_body(root: Sequence[str], node: Mapping[str, Any]) -> bytes:

@@ -34,6 +34,7 @@ __all__ = [
     "MediaSourceError",
     "MediaUploadAbortedError",
     "NotFoundError",
+    "TokenNotFoundError",
     "OneAllPushError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
@@ -234,6 +235,18 @@ class PermissionDeniedError(APIError):
 
 class NotFoundError(APIError):
     """404: unknown resource or identity token."""
+
+
+class TokenNotFoundError(NotFoundError):
+    """404 for a token: ``token_kind`` is the kind the endpoint expected (``identity_token``,
+    ``user_token``, ...): a user_token passed where an identity_token belongs lands here."""
+
+    def __init__(self, status: int, info: str, *, token_kind: str, **kw: Any) -> None:
+        self.token_kind = token_kind
+        super().__init__(status, info, **kw)
+
+    def _message(self) -> str:
+        return f"{super()._message()} (this endpoint expects a {self.token_kind})"
 
 
 class ConflictError(APIError):

@@ -25,18 +25,20 @@ import unasync  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from codegen.accounts import render_account_reference, render_accounts  # noqa: E402
 from codegen.resources import render_reference, render_resources  # noqa: E402
 
 # Staged inside the repo so ruff applies the project's settings; one fresh folder per run.
 BUILD = ROOT / "build"
 RESOURCES = Path("oneall_push/_async/_resources.py")
+ACCOUNTS = Path("oneall_push/_async/_accounts.py")
 README = Path("README.md")
 PAIRS = [
     (Path("oneall_push/_async"), Path("oneall_push/_sync")),
     (Path("tests/_async"), Path("tests/_sync")),
 ]
 # The renames the default Async[A-Z] -> Sync rule cannot do: the public sync clients' names.
-REPLACEMENTS = {"AsyncOneAll": "OneAll", "AsyncXMedia": "XMedia"}
+REPLACEMENTS = {"AsyncOneAll": "OneAll", "AsyncXMedia": "XMedia", "AsyncPaginator": "Paginator"}
 FORBIDDEN_NAMES = {"await", "async", "asyncio", "aiohttp", "anyio"}
 # Async wording that unasync leaves in comments and docstrings of the sync half.
 FORBIDDEN_WORDING = re.compile(
@@ -101,19 +103,24 @@ def render() -> dict[Path, str]:
 def _render(staging: Path) -> dict[Path, str]:
     outputs: dict[Path, str] = {}
 
-    resources = HEADER.format(source="oneall_push/endpoints.py") + render_resources()
+    rendered = {
+        RESOURCES: HEADER.format(source="oneall_push/endpoints.py") + render_resources(),
+        ACCOUNTS: HEADER.format(source="oneall_push/endpoints.py") + render_accounts(),
+    }
     staged_sources: list[str] = []
     for src_dir, _ in PAIRS:
-        for src in sorted((ROOT / src_dir).rglob("*.py")):
-            rel = src.relative_to(ROOT)
+        sources = {src.relative_to(ROOT) for src in (ROOT / src_dir).rglob("*.py")}
+        sources |= {rel for rel in rendered if rel.parent == src_dir}
+        for rel in sorted(sources):
             dest = staging / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
-            text = resources if rel == RESOURCES else src.read_text()
-            dest.write_text(_strip_header(text) if rel != RESOURCES else text)
+            text = rendered[rel] if rel in rendered else _strip_header((ROOT / rel).read_text())
+            dest.write_text(text)
             staged_sources.append(str(dest))
-    _ruff([staging / RESOURCES])
-    outputs[RESOURCES] = (staging / RESOURCES).read_text()
-    (staging / RESOURCES).write_text(_strip_header(outputs[RESOURCES]))
+    _ruff([staging / rel for rel in rendered])
+    for rel in rendered:
+        outputs[rel] = (staging / rel).read_text()
+        (staging / rel).write_text(_strip_header(outputs[rel]))
 
     all_source = "".join(Path(p).read_text() for p in staged_sources)
     unused = [k for k in REPLACEMENTS if k not in all_source]
@@ -151,12 +158,13 @@ def _render(staging: Path) -> dict[Path, str]:
         )
     head, rest = readme.split(MARK_START, 1)
     _, tail = rest.split(MARK_END, 1)
-    outputs[README] = f"{head}{MARK_START}\n{render_reference()}{MARK_END}{tail}"
+    reference = f"{render_reference()}\n{render_account_reference()}"
+    outputs[README] = f"{head}{MARK_START}\n{reference}{MARK_END}{tail}"
     return outputs
 
 
 def _managed_existing() -> set[Path]:
-    found = {RESOURCES} if (ROOT / RESOURCES).exists() else set()
+    found = {rel for rel in (RESOURCES, ACCOUNTS) if (ROOT / rel).exists()}
     for _, out_dir in PAIRS:
         if (ROOT / out_dir).exists():
             found |= {

@@ -12,7 +12,7 @@ import pytest
 
 from oneall_push import ENDPOINTS, AsyncOneAll, OneAll
 from oneall_push._convert import strict_converter
-from oneall_push.endpoints import PROVIDERS, by_id
+from oneall_push.endpoints import ACCOUNT_ENDPOINTS, PROVIDERS, TABLE, ApiEndpoint, by_id
 from oneall_push.models import results
 from tests.support.samples import RESULT_DATA
 
@@ -133,3 +133,80 @@ def test_table_rows_are_well_formed() -> None:
         "twitter.upload_video",
         "youtube.upload_video",
     }
+
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# The connection, user, identity and sharing resources as the research notes list them
+# (oneall-beyond-push-and-x-posting.md §1.1), with OneAll's <token> placeholders.
+DOCUMENTED_ACCOUNT_ROUTES = {
+    ("GET", "/connections.json"),
+    ("GET", "/connections/<connection_token>.json"),
+    ("GET", "/users.json"),
+    ("GET", "/users/<user_token>.json"),
+    ("DELETE", "/users/<user_token>.json"),
+    ("GET", "/users/<user_token>/contacts.json"),
+    ("GET", "/identities.json"),
+    ("GET", "/identities/<identity_token>.json"),
+    ("DELETE", "/identities/<identity_token>.json"),
+    ("PUT", "/identities/<identity_token>/link.json"),
+    ("PUT", "/identities/<identity_token>/synchronize.json"),
+    ("GET", "/identities/<identity_token>/contacts.json"),
+    ("GET", "/sharing/messages.json"),
+    ("POST", "/sharing/messages.json"),
+    ("GET", "/sharing/messages/<sharing_message_token>.json"),
+    ("POST", "/sharing/messages/<sharing_message_token>.json"),
+    ("DELETE", "/sharing/messages/<sharing_message_token>.json"),
+}
+
+
+def test_account_rows_are_the_documented_routes() -> None:
+    assert {(e.method, e.path) for e in ACCOUNT_ENDPOINTS} == DOCUMENTED_ACCOUNT_ROUTES
+    assert (*ENDPOINTS, *ACCOUNT_ENDPOINTS) == TABLE
+    assert {e.family for e in TABLE} == {"push", "connection", "user", "identity", "sharing"}
+    assert {e.id for e in ACCOUNT_ENDPOINTS if e.paginated} == {
+        "connections.list",
+        "users.list",
+        "identities.list",
+        "sharing.list",
+    }
+    deletes = {e.id: dict(e.query) for e in ACCOUNT_ENDPOINTS if e.method == "DELETE"}
+    assert deletes["users.delete"] == {"confirm_deletion": "true"}
+    assert deletes["identities.delete"] == {"confirm_deletion": "true"}
+    for e in ACCOUNT_ENDPOINTS:
+        assert e.doc_status in ("verified", "inferred")
+        assert e.doc_status == "inferred" or e.doc_url, f"{e.id}: a verified row names its page"
+
+
+@pytest.mark.skipif(not REFERENCE.is_dir(), reason="the shared notes sit beside the repository")
+def test_the_account_routes_appear_in_the_research_notes() -> None:
+    notes = (REFERENCE / "oneall-beyond-push-and-x-posting.md").read_text()
+    for family in ("/connections", "/users", "/identities", "/sharing/messages"):
+        assert f"`GET {family}" in notes or f"GET/POST {family}" in notes
+
+
+@pytest.mark.parametrize("endpoint", ACCOUNT_ENDPOINTS, ids=lambda e: e.id)
+def test_both_halves_expose_every_account_row_alike(endpoint: ApiEndpoint) -> None:
+    async_client = AsyncOneAll(subdomain="s", public_key="p", private_key="k")
+    sync_client = OneAll(subdomain="s", public_key="p", private_key="k")
+    a_method = getattr(getattr(async_client, endpoint.group), endpoint.name)
+    s_method = getattr(getattr(sync_client, endpoint.group), endpoint.name)
+    sync_client.close()
+    assert inspect.iscoroutinefunction(a_method) is not endpoint.paginated
+    assert not inspect.iscoroutinefunction(s_method)
+    a, s = inspect.signature(a_method), inspect.signature(s_method)
+    assert list(a.parameters) == list(s.parameters)
+    positional = [
+        n for n, p in a.parameters.items() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
+    assert positional == [*endpoint.path_params, *endpoint.positional]
+    assert str(a.return_annotation).replace("AsyncPaginator", "Paginator") == str(
+        s.return_annotation
+    )
+
+
+def test_account_namespaces_hold_exactly_their_rows() -> None:
+    client = OneAll(subdomain="s", public_key="p", private_key="k")
+    for group in ("connections", "users", "identities", "sharing"):
+        public = {n for n in dir(getattr(client, group)) if not n.startswith("_")}
+        assert public == {e.name for e in ACCOUNT_ENDPOINTS if e.group == group}
+    client.close()

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlencode
+
+import attrs
 
 from .._config import RetryPolicy
 from .._envelope import (
     decode_json,
     encode_push_body,
+    encode_request_body,
     error_for_envelope,
+    merge_extra_fields,
     parse_envelope,
     push_node,
     structure_result,
@@ -18,13 +23,13 @@ from .._envelope import (
 from .._io import AsyncBackend, AsyncTransport, Request, Response, Timeout
 from .._observe import Observer
 from .._retry import PushRetryRules
-from ..errors import ResponseDecodeError, error_for_status
-from ..models.results import QueuedResult, Result
+from ..errors import NotFoundError, ResponseDecodeError, TokenNotFoundError, error_for_status
+from ..models.results import Envelope, QueuedResult, Result
 from ._retry import send_with_retries
 from .jobs import AsyncJob, AsyncJobManager
 
 if TYPE_CHECKING:
-    from ..endpoints import Endpoint
+    from ..endpoints import ApiEndpoint, Endpoint
     from ..models.requests import RequestModel
 
 __all__ = ["AsyncBaseClient"]
@@ -124,6 +129,80 @@ class AsyncBaseClient:
             read,
             observer=self._observer,
         )
+
+    async def _call_account(
+        self,
+        endpoint: ApiEndpoint,
+        path_params: Mapping[str, str],
+        *,
+        query: Mapping[str, str] | None = None,
+        payload: Any = None,
+        extra_fields: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+    ) -> tuple[Envelope, Any, Response]:
+        """Send one connection, user, identity or sharing call; the envelope and its data."""
+        path = endpoint.render_path(path_params)
+        pairs = [*endpoint.query, *(query or {}).items()]
+        url = self.base_url + path + ("?" + urlencode(pairs) if pairs else "")
+        body = None
+        if endpoint.root is not None:
+            node = merge_extra_fields(
+                payload.to_wire(), extra_fields, {a.name for a in attrs.fields(type(payload))}
+            )
+            body = encode_request_body(endpoint.root, node)
+        request = Request(
+            method=endpoint.method,
+            url=url,
+            headers=self._request_headers(),
+            body=body,
+            timeout=Timeout.coerce(timeout, self.timeout),
+            endpoint=endpoint.id,
+            route=endpoint.path,
+        )
+        return await self._send(request, lambda answer: self._read_account(endpoint, answer))
+
+    def _read_account(
+        self, endpoint: ApiEndpoint, response: Response
+    ) -> tuple[Envelope, Any, Response]:
+        try:
+            return (*self._envelope_of(endpoint.id, response), response)
+        except NotFoundError as exc:
+            if endpoint.token is None:
+                raise
+            raise TokenNotFoundError(
+                exc.status,
+                exc.info,
+                token_kind=endpoint.token,
+                resource=exc.resource,
+                endpoint=exc.endpoint,
+                body=exc.body,
+                retry_after=exc.retry_after,
+                headers=exc.headers,
+            ) from None
+
+    def _envelope_of(self, endpoint_id: str, response: Response) -> tuple[Envelope, Any]:
+        try:
+            document = decode_json(response.body, status=response.status, endpoint=endpoint_id)
+            envelope, data = parse_envelope(document, status=response.status, endpoint=endpoint_id)
+        except ResponseDecodeError as exc:
+            if response.status < 400:
+                raise
+            raise error_for_status(response.status)(
+                response.status,
+                str(exc),
+                endpoint=endpoint_id,
+                retry_after=response.retry_after,
+                headers=response.headers,
+            ) from exc
+        if response.status >= 400 or envelope.status.flag == "error":
+            raise error_for_envelope(
+                envelope,
+                http_status=response.status,
+                endpoint=endpoint_id,
+                retry_after=response.retry_after,
+                headers=response.headers,
+            )
+        return envelope, data
 
     def _parse(self, endpoint: Endpoint, response: Response, result_type: type[R]) -> R:
         try:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..callbacks.config import CallbackConfig
     from ..fanout import FanOutEntry, FanOutReport, Target
     from ..hooks import Hooks
+    from ._accounts import AsyncConnections, AsyncIdentities, AsyncSharing, AsyncUsers
     from ._resources import (
         AsyncFacebook,
         AsyncLinkedIn,
@@ -135,6 +136,34 @@ class AsyncOneAll(AsyncBaseClient):
         from ._resources import AsyncYouTube
 
         return AsyncYouTube(self)
+
+    @cached_property
+    def connections(self) -> AsyncConnections:
+        """Connections: resolve a login's connection_token to its user and identity."""
+        from ._accounts import AsyncConnections
+
+        return AsyncConnections(self)
+
+    @cached_property
+    def users(self) -> AsyncUsers:
+        """Users and their identities (``users.get(user_token).identities``)."""
+        from ._accounts import AsyncUsers
+
+        return AsyncUsers(self)
+
+    @cached_property
+    def identities(self) -> AsyncIdentities:
+        """Identities: read, synchronize, relink, delete."""
+        from ._accounts import AsyncIdentities
+
+        return AsyncIdentities(self)
+
+    @cached_property
+    def sharing(self) -> AsyncSharing:
+        """Social Sharing messages: publish to several of a user's networks at once."""
+        from ._accounts import AsyncSharing
+
+        return AsyncSharing(self)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AsyncOneAll:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ..callbacks.config import CallbackConfig
     from ..fanout import FanOutEntry, FanOutReport, Target
     from ..hooks import Hooks
+    from ._accounts import SyncConnections, SyncIdentities, SyncSharing, SyncUsers
     from ._resources import (
         SyncFacebook,
         SyncLinkedIn,
@@ -136,6 +137,34 @@ class OneAll(SyncBaseClient):
         from ._resources import SyncYouTube
 
         return SyncYouTube(self)
+
+    @cached_property
+    def connections(self) -> SyncConnections:
+        """Connections: resolve a login's connection_token to its user and identity."""
+        from ._accounts import SyncConnections
+
+        return SyncConnections(self)
+
+    @cached_property
+    def users(self) -> SyncUsers:
+        """Users and their identities (``users.get(user_token).identities``)."""
+        from ._accounts import SyncUsers
+
+        return SyncUsers(self)
+
+    @cached_property
+    def identities(self) -> SyncIdentities:
+        """Identities: read, synchronize, relink, delete."""
+        from ._accounts import SyncIdentities
+
+        return SyncIdentities(self)
+
+    @cached_property
+    def sharing(self) -> SyncSharing:
+        """Social Sharing messages: publish to several of a user's networks at once."""
+        from ._accounts import SyncSharing
+
+        return SyncSharing(self)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> OneAll:

@@ -35,6 +35,7 @@ from typing import Any
 from aiohttp import web
 
 from ..endpoints import ENDPOINTS, Provider
+from ._accounts import TOP_SEGMENTS, AccountRoutes
 from ._config import SandboxConfig
 from ._delivery import CallbackDelivery
 from ._faults import FaultRule
@@ -78,6 +79,7 @@ class Sandbox:
         self._base_url: str | None = None
         self._delivery = CallbackDelivery(self.state, self.config)
         self._push = PushPipeline(self.state, self.config, self._delivery)
+        self._accounts = AccountRoutes(self.state, self._push)
 
     @property
     def base_url(self) -> str | None:
@@ -102,6 +104,10 @@ class Sandbox:
         # own Endpoint.path_pattern() in _route.
         for top in sorted({e.path.split("/")[1] for e in ENDPOINTS}):
             app.router.add_route("*", f"/{top}/{{tail:.*}}", self._push.route)
+        # Connections, users, identities and sharing (their rows in ACCOUNT_ENDPOINTS).
+        for top in TOP_SEGMENTS:
+            app.router.add_route("*", f"/{top}.json", self._accounts.route)
+            app.router.add_route("*", f"/{top}/{{tail:.*}}", self._accounts.route)
         InspectionAPI(self).install(app)
         app.add_subapp(X_MEDIA_PATH, self.x_media.make_app())
         app.on_startup.append(self._delivery.on_startup)
@@ -174,6 +180,12 @@ class Sandbox:
                 for i in self.state.identities.values()
                 if provider is None or i.provider == provider
             ]
+
+    def login(self, provider: str, *, user_token: str | None = None) -> str:
+        """Simulate a Social Login with ``provider`` (a Social Link with ``user_token``): a
+        new identity, owned by a new (or that) user; returns the connection_token OneAll
+        would POST to the login callback."""
+        return self._accounts.login(provider, user_token)
 
     def tokens(self, provider: Provider) -> list[str]:
         return self.state.tokens(provider)

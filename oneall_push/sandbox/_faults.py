@@ -1,9 +1,10 @@
 """Fault injection: rules set by the inspection API or CLI flags, deterministic under a seed.
 
-A rule matches every Push endpoint (``endpoint=None``) or one table id
-(``twitter.publish_tweet``). When a request matches, the rule rolls its own seeded generator; if
-the roll is below ``probability`` the rule *fires* and all its effects apply. ``times`` limits how
-often a rule fires (``None``: forever). Rules are evaluated in the order they were added.
+A rule matches every endpoint (``endpoint=None``) or one table id (``twitter.publish_tweet``,
+``sharing.publish``), and with ``provider=`` only that provider's calls: a Push row's, or one
+publication of a sharing message (the others of the same message still succeed). When a
+request matches, the rule rolls its own seeded generator; if the roll is below ``probability``
+the rule *fires* and all its effects apply. ``times`` limits how often a rule fires (``None``: forever). Rules are evaluated in the order they were added.
 
 Each rule is rolled at one point of a request's life, its *phase*:
 
@@ -41,7 +42,9 @@ from typing import Any, Literal
 
 import attrs
 
-from ..endpoints import by_id
+from ..endpoints import ACCOUNT_ENDPOINTS, PROVIDERS, by_id
+
+_ACCOUNT_IDS = frozenset(e.id for e in ACCOUNT_ENDPOINTS)
 
 __all__ = [
     "CALLBACK_MODES",
@@ -128,8 +131,13 @@ def _callback_delay(value: Any) -> float:
 
 
 def _check_endpoint(_: object, __: object, value: str | None) -> None:
-    if value is not None:
+    if value is not None and value not in _ACCOUNT_IDS:
         by_id(value)  # KeyError lists the known ids
+
+
+def _check_provider(_: object, __: object, value: str | None) -> None:
+    if value is not None and value not in PROVIDERS:
+        raise ValueError(f"unknown provider {value!r}; known: {', '.join(PROVIDERS)}")
 
 
 def _check_status(_: object, __: object, value: int | None) -> None:
@@ -169,6 +177,8 @@ class FaultRule:
     """One fault rule. Numbers are checked here: finite, in range, integers where counted."""
 
     endpoint: str | None = attrs.field(default=None, validator=_check_endpoint)
+    # Only calls for this provider: a Push row's, or one publication of a sharing message.
+    provider: str | None = attrs.field(default=None, validator=_check_provider)
     probability: float = attrs.field(
         default=1.0, converter=_probability, validator=_check_probability
     )
@@ -341,12 +351,26 @@ class FaultSet:
             for s in self._slots
         ]
 
-    def decide(self, endpoint_id: str, *, phase: Phase, async_upload: bool) -> FaultDecision:
-        """Roll the rules of ``phase`` that match ``endpoint_id``."""
+    def decide(
+        self,
+        endpoint_id: str,
+        *,
+        phase: Phase,
+        async_upload: bool,
+        provider: str | None = None,
+        provider_rules_only: bool = False,
+    ) -> FaultDecision:
+        """Roll the rules of ``phase`` that match ``endpoint_id`` (and ``provider``: a rule
+        naming a provider matches only calls for it; ``provider_rules_only`` skips the others,
+        for the per-provider publications of one sharing message)."""
         decision = FaultDecision()
         for slot in self._slots:
             rule = slot.rule
             if rule.endpoint is not None and rule.endpoint != endpoint_id:
+                continue
+            if rule.provider is not None and rule.provider != provider:
+                continue
+            if provider_rules_only and rule.provider is None:
                 continue
             if rule.phase != phase or (phase == "callback" and not async_upload):
                 continue

@@ -40,6 +40,7 @@ class SandboxControls(Protocol):
     def add_fault(self, rule: FaultRule | str | None = None, **fields: Any) -> int: ...
     def clear_faults(self) -> None: ...
     def sink(self) -> list[dict[str, Any]]: ...
+    def login(self, provider: str, *, user_token: str | None = None) -> str: ...
 
 
 class InspectionAPI:
@@ -56,6 +57,7 @@ class InspectionAPI:
         r.add_post("/_sandbox/reset", self._api_reset)
         r.add_get("/_sandbox/identities", self._api_identities)
         r.add_post("/_sandbox/identities", self._api_add_identity)
+        r.add_post("/_sandbox/login", self._api_login)
         r.add_get("/_sandbox/records", self._api_records)
         r.add_get("/_sandbox/requests", self._api_requests)
         r.add_get("/_sandbox/callbacks", self._api_callbacks)
@@ -78,6 +80,19 @@ class InspectionAPI:
 
     async def _api_identities(self, request: web.Request) -> web.Response:
         return json_response(self.sandbox.identities())
+
+    async def _api_login(self, request: web.Request) -> web.Response:
+        """``{"provider": "twitter", "user_token"?: ...}`` -> ``{"connection_token": ...}``."""
+        data = await read_json(request)
+        user_token = data.get("user_token")
+        try:
+            token = self.sandbox.login(
+                str(data.get("provider", "")),
+                user_token=user_token if isinstance(user_token, str) else None,
+            )
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        return json_response({"connection_token": token}, 201)
 
     async def _api_add_identity(self, request: web.Request) -> web.Response:
         data = await read_json(request)

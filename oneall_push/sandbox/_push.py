@@ -151,7 +151,12 @@ class PushPipeline:
         return json_response(envelope(resource, data=record.result, date=record.date))
 
     def _decide(self, endpoint: Endpoint, phase: Phase) -> FaultDecision:
-        return self.state.decide(endpoint.id, phase=phase, async_upload=endpoint.async_callback)
+        return self.state.decide(
+            endpoint.id,
+            phase=phase,
+            async_upload=endpoint.async_callback,
+            provider=endpoint.provider,
+        )
 
     def _check_request(
         self, endpoint: Endpoint, params: dict[str, str], body: bytes

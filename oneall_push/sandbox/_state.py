@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import attrs
 
 from ..endpoints import PROVIDERS
+from ._account_state import AccountBook
 from ._faults import FaultDecision, FaultRule, FaultSet, Phase
 from ._ids import IdFactory, identity_token
 
@@ -121,6 +122,10 @@ class SandboxState:
         # shift the ids of later results.
         self.identity_ids = IdFactory(self.seed, stream="identities")
         self.identities: dict[str, Identity] = {}
+        # Users, logins and sharing messages; the configured identities belong to one user.
+        # (identities added without a login join the first user too).
+        self.accounts = AccountBook(self.seed)
+        self.first_user = self.accounts.new_user()
         for provider in PROVIDERS:
             for index in range(1, self._identities_per_provider + 1):
                 self._add_identity(provider, identity_token(provider, index), None)
@@ -169,6 +174,7 @@ class SandboxState:
             raise ValueError(f"identity {token} already exists")
         identity = Identity(token=token, provider=provider, name=name or _SCREEN_NAMES[provider])
         self.identities[token] = identity
+        self.accounts.attach(token, self.first_user)
         return identity
 
     def add_identity(
@@ -186,9 +192,23 @@ class SandboxState:
 
     # --- faults --------------------------------------------------------------------------
 
-    def decide(self, endpoint_id: str, *, phase: Phase, async_upload: bool) -> FaultDecision:
+    def decide(
+        self,
+        endpoint_id: str,
+        *,
+        phase: Phase,
+        async_upload: bool,
+        provider: str | None = None,
+        provider_rules_only: bool = False,
+    ) -> FaultDecision:
         with self._cond:
-            return self.faults.decide(endpoint_id, phase=phase, async_upload=async_upload)
+            return self.faults.decide(
+                endpoint_id,
+                phase=phase,
+                async_upload=async_upload,
+                provider=provider,
+                provider_rules_only=provider_rules_only,
+            )
 
     def add_fault(self, rule: FaultRule) -> int:
         return self.locked(lambda: self.faults.add(rule))
