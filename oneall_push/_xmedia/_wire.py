@@ -44,6 +44,8 @@ ROUTES: Mapping[str, str] = {
     "media.status": "/2/media/upload",
     "media.upload": "/2/media/upload",
     "media.metadata": "/2/media/metadata",
+    "posts.create": "/2/tweets",
+    "posts.delete": "/2/tweets/{id}",
 }
 
 
