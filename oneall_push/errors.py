@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._io._response import Response
+    from ._xmedia._rate_limit import RateLimit
     from .models.results import Envelope
 
 __all__ = [
@@ -49,7 +50,12 @@ __all__ = [
     "UnmanagedJobError",
     "UnreadableSuccessError",
     "XAPIError",
+    "XDuplicateContentError",
+    "XOAuthRefreshError",
     "XRateLimitError",
+    "XReauthorizationRequiredError",
+    "XThreadIncompleteError",
+    "XUsageCapError",
     "XUsageCappedError",
     "error_for_status",
 ]
@@ -359,7 +365,9 @@ class XAPIError(APIError):
         endpoint: str | None = None,
         headers: Mapping[str, str] | None = None,
         retry_after: float | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
+        self.rate_limit = rate_limit
         self.title = title
         self.detail = detail
         self.type = type
@@ -384,7 +392,48 @@ class XRateLimitError(XAPIError, RateLimitError):
 
 
 class XUsageCappedError(XAPIError, RateLimitError):
-    """429 because the app's usage cap is reached: waiting does not help (no ``retry_after``)."""
+    """The app's usage cap is reached (problem type ``usage-capped``): waiting does not help,
+    so it is never retried."""
+
+
+XUsageCapError = XUsageCappedError
+
+
+class XDuplicateContentError(XAPIError, PermissionDeniedError):
+    """X's 403 for a post whose text duplicates a recent one: change the text."""
+
+
+class XOAuthRefreshError(OneAllPushError):
+    """Refreshing an OAuth 2.0 user token failed (the token endpoint's answer is ``cause``)."""
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        self.reason = reason
+        self.status = status
+        super().__init__(f"refreshing the OAuth 2.0 token failed: {reason}")
+
+
+class XReauthorizationRequiredError(XOAuthRefreshError):
+    """The refresh token was refused (revoked, expired or already used): the user must
+    authorise the app again; the stored token set is worthless."""
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason, status=status)
+        self.args = (f"the user must re-authorise the app (refresh refused: {reason})",)
+
+
+class XThreadIncompleteError(OneAllPushError):
+    """A thread stopped part-way: ``posted`` holds the posts already published, in order,
+    ``failed_index`` the position that failed, ``cause`` the error. Resume from there with
+    ``reply_to=posted[-1].id``; do not post the published ones again."""
+
+    def __init__(self, posted: Sequence[Any], failed_index: int, cause: BaseException) -> None:
+        self.posted = tuple(posted)
+        self.failed_index = failed_index
+        self.cause = cause
+        super().__init__(
+            f"thread stopped at post {failed_index + 1}: {len(self.posted)} published "
+            f"({', '.join(p.id for p in self.posted) or 'none'}); cause: {type(cause).__name__}: {cause}"
+        )
 
 
 class MediaProcessingError(OneAllPushError):

@@ -38,7 +38,13 @@ PAIRS = [
     (Path("tests/_async"), Path("tests/_sync")),
 ]
 # The renames the default Async[A-Z] -> Sync rule cannot do: the public sync clients' names.
-REPLACEMENTS = {"AsyncOneAll": "OneAll", "AsyncXMedia": "XMedia", "AsyncPaginator": "Paginator"}
+REPLACEMENTS = {
+    "AsyncOneAll": "OneAll",
+    "AsyncXMedia": "XMedia",
+    "AsyncPaginator": "Paginator",
+    "AsyncX": "X",
+    "AsyncXPosts": "XPosts",
+}
 FORBIDDEN_NAMES = {"await", "async", "asyncio", "aiohttp", "anyio"}
 # Async wording that unasync leaves in comments and docstrings of the sync half.
 FORBIDDEN_WORDING = re.compile(

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from oneall_push._async._xmedia_io import AsyncChunkReader
 from oneall_push._io import AsyncBackend
+from oneall_push._xauth import BearerToken
 from oneall_push._xmedia import (
     BearerAuth,
     error_from_response,
@@ -216,7 +217,7 @@ def test_bearer_auth_hides_the_token() -> None:
     assert auth.headers("GET", "https://api.x.com/")["Authorization"] == "Bearer x-SECRET-token"
     assert "SECRET" not in repr(auth)
     # No attribute holds it as plain data (debuggers and --showlocals print attributes).
-    for slot in BearerAuth.__slots__:
+    for slot in BearerToken.__slots__:
         assert "SECRET" not in repr(getattr(auth, slot))
     # Each request gets its own copy: a caller that edits the headers does not change the next.
     auth.headers("GET", "https://api.x.com/")["Authorization"] = "changed"  # type: ignore[index]

@@ -43,11 +43,11 @@ from .._xmedia._models import UploadedMedia, XRetryPolicy
 from .._xmedia._retry import XRetryRules
 from .._xmedia._wire import (
     ROUTES,
+    Answer,
     BearerAuth,
     XAuth,
     error_from_response,
     json_body,
-    media_from_document,
     multipart_prefix,
     parse_document,
 )
@@ -96,7 +96,9 @@ class AsyncXMediaCalls:
         if (bearer_token is None) == (auth is None):
             raise ConfigurationError("give exactly one of bearer_token= or auth=")
         if auth is not None and not callable(getattr(auth, "headers", None)):
-            raise ConfigurationError("auth must have a headers(method, url) method")
+            raise ConfigurationError(
+                "auth must be BearerToken, OAuth1, OAuth2UserToken or have a headers(method, url) method"
+            )
         self._auth: XAuth = auth if auth is not None else BearerAuth(bearer_token or "")
         self.base_url = check_base_url(base_url)
         self.timeout = Timeout.coerce(timeout, Timeout(connect=10.0, read=120.0))
@@ -174,7 +176,7 @@ class AsyncXMediaCalls:
             endpoint="media.initialize",
             ambiguous_retries=0,
         )
-        media = media_from_document(answer, status=200, endpoint="media.initialize")
+        media = answer.media("media.initialize")
         return media.evolve(media_type=media_type, media_category=media_category)
 
     async def append(self, media_id: str, segment_index: int, media: bytes) -> None:
@@ -199,7 +201,7 @@ class AsyncXMediaCalls:
             endpoint="media.finalize",
             ambiguous_retries=1,
         )
-        return media_from_document(answer, status=200, endpoint="media.finalize")
+        return answer.media("media.finalize")
 
     async def status(self, media_id: str) -> UploadedMedia:
         """Processing status: ``GET /2/media/upload?media_id=...&command=STATUS``."""
@@ -225,7 +227,8 @@ class AsyncXMediaCalls:
             endpoint="media.metadata",
             ambiguous_retries=1,
         )
-        return answer.get("data", answer) if isinstance(answer, Mapping) else answer
+        document = answer.document
+        return document.get("data", document) if isinstance(document, Mapping) else document
 
     async def set_alt_text(self, media_id: str, text: str) -> Any:
         """Set the alt text of an image or GIF (1 to 1000 characters)."""
@@ -243,7 +246,7 @@ class AsyncXMediaCalls:
             ambiguous_retries=self.retry.max_retries,
             give_up_at=give_up_at,
         )
-        return media_from_document(answer, status=200, endpoint="media.status")
+        return answer.media("media.status")
 
     async def _send_append(
         self,
@@ -307,8 +310,9 @@ class AsyncXMediaCalls:
         ambiguous_retries: int,
         give_up_at: float | None = None,
         stop: AsyncSignal | None = None,
-    ) -> Any:
-        """Send with the retry rules; the parsed JSON of a 2xx (None when empty).
+    ) -> Answer:
+        """Send with the retry rules; the parsed JSON of a 2xx (None when empty) with its
+        status and headers.
 
         With ``give_up_at`` (a monotonic instant), request timeouts are capped by the time left
         and a retry wait that would pass it raises RetryWouldPassDeadline instead of sleeping.
@@ -333,9 +337,9 @@ class AsyncXMediaCalls:
         )
 
 
-def _success_document(response: Response, endpoint: str) -> Any:
+def _success_document(response: Response, endpoint: str) -> Answer:
     """The JSON of a 2xx; one that carries only ``errors`` (no ``data``) is an error."""
     document = parse_document(response.body)
     if isinstance(document, Mapping) and document.get("errors") and "data" not in document:
         raise error_from_response(response.status, response.headers, response.body, endpoint)
-    return document
+    return Answer(document, response.status, response.headers)

@@ -38,7 +38,7 @@ from .._xmedia._models import (
     UploadedMedia,
     UploadProgress,
 )
-from .._xmedia._wire import media_from_document, multipart_prefix
+from .._xmedia._wire import multipart_prefix
 from ..errors import (
     MediaAfterFinalizeError,
     MediaProcessingError,
@@ -138,7 +138,7 @@ class XMedia(SyncXMediaCalls):
             endpoint="media.upload",
             ambiguous_retries=0,
         )
-        media = media_from_document(answer, status=200, endpoint="media.upload")
+        media = answer.media("media.upload")
         media = media.evolve(media_type=mtype, media_category=category)
         if alt_text is not None:
             self._alt_text_after_upload(media, alt_text)

@@ -9,6 +9,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from ._rate_limit import RateLimit
+
 __all__ = [
     "MediaProgressCallback",
     "MediaEvent",
@@ -68,6 +70,8 @@ class UploadedMedia:
     # Messages of ``errors`` sent alongside ``data`` in a 2xx answer (non-fatal warnings).
     warnings: tuple[str, ...] = ()
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    # The rate-limit headers of the answer this object came from.
+    rate_limit: RateLimit | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def state(self) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -15,12 +14,14 @@ from typing import Any, Protocol
 import attrs
 
 from .._config import parse_retry_after
-from .._secret import sealed_headers
-from ..errors import ConfigurationError, XAPIError, XRateLimitError, XUsageCappedError
+from .._xauth import BearerToken
+from ..errors import XAPIError, XDuplicateContentError, XRateLimitError, XUsageCappedError
 from ._models import ProcessingError, ProcessingInfo, UploadedMedia
+from ._rate_limit import RateLimit, rate_limit_from_headers
 
 __all__ = [
     "ROUTES",
+    "Answer",
     "BearerAuth",
     "MultipartBody",
     "RateLimitInfo",
@@ -43,6 +44,8 @@ ROUTES: Mapping[str, str] = {
     "media.status": "/2/media/upload",
     "media.upload": "/2/media/upload",
     "media.metadata": "/2/media/metadata",
+    "posts.create": "/2/tweets",
+    "posts.delete": "/2/tweets/{id}",
 }
 
 
@@ -58,34 +61,13 @@ class XAuth(Protocol):
     def headers(self, method: str, url: str) -> Mapping[str, str]: ...
 
 
-# RFC 6750 section 2.1 ``b64token``. Anything else (a control character, a space, non-ASCII)
-# would be refused by the HTTP stack with the header, token included, in its error text.
-_B64TOKEN = re.compile(r"\A[A-Za-z0-9._~+/-]+=*\Z")
+class BearerAuth(BearerToken):
+    """OAuth 2.0 bearer token given as ``bearer_token=`` (scope ``media.write``)."""
 
-
-class BearerAuth:
-    """OAuth 2.0 user-context bearer token (scope ``media.write``). Never shown in ``repr``."""
-
-    __slots__ = ("_header",)
+    __slots__ = ()
 
     def __init__(self, token: str) -> None:
-        if not isinstance(token, str) or not token.strip():
-            raise ConfigurationError("bearer_token must be a non-empty string")
-        token = token.strip()
-        if not _B64TOKEN.match(token):
-            # The token is not echoed: this error may be printed or logged.
-            raise ConfigurationError(
-                "bearer_token holds a character a bearer token cannot have (RFC 6750 allows "
-                "letters, digits, - . _ ~ + / and trailing =); nothing was sent"
-            )
-        # In a closure, not a plain dict attribute that locals dumps would capture.
-        self._header = sealed_headers({"Authorization": f"Bearer {token}"})
-
-    def headers(self, method: str, url: str) -> Mapping[str, str]:
-        return self._header()
-
-    def __repr__(self) -> str:
-        return "BearerAuth(token=<redacted>)"
+        super().__init__(token, _name="bearer_token")
 
 
 def json_body(document: Mapping[str, Any]) -> bytes:
@@ -257,12 +239,25 @@ def error_from_response(
             next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
         ),
     }
+    kw["rate_limit"] = rate_limit_from_headers(headers)
+    if is_usage_capped(document):
+        return XUsageCappedError(status, **kw)
     if status == 429:
-        if is_usage_capped(document):
-            return XUsageCappedError(status, **kw)
         info = parse_rate_limit(headers)
         return XRateLimitError(status, reset_at=None if info is None else info.reset_at(), **kw)
+    if status == 403 and is_duplicate(document):
+        return XDuplicateContentError(status, **kw)
     return XAPIError(status, **kw)
+
+
+def is_duplicate(document: Any) -> bool:
+    """X's 403 for a post whose text repeats a recent one (not in the docs; seen in the wild)."""
+    if not isinstance(document, Mapping):
+        return False
+    text = " ".join(
+        [*(str(document.get(k) or "") for k in ("title", "detail")), *_messages(document)]
+    ).lower()
+    return "duplicate" in text
 
 
 def _str(value: Any) -> str | None:
@@ -300,7 +295,27 @@ def _processing(value: Any) -> ProcessingInfo | None:
     )
 
 
-def media_from_document(document: Any, *, status: int, endpoint: str) -> UploadedMedia:
+@attrs.frozen
+class Answer:
+    """A 2xx X answer: its parsed JSON (None when empty), status and headers."""
+
+    document: Any
+    status: int
+    headers: Mapping[str, str]
+
+    def media(self, endpoint: str) -> UploadedMedia:
+        return media_from_document(
+            self.document, status=self.status, endpoint=endpoint, headers=self.headers
+        )
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        return rate_limit_from_headers(self.headers)
+
+
+def media_from_document(
+    document: Any, *, status: int, endpoint: str, headers: Mapping[str, str] | None = None
+) -> UploadedMedia:
     """The media object from ``{"data": {...}}``, a top-level object, or a v1.1 answer
     (``media_id_string`` / ``media_id``). A 2xx with ``errors`` and no data raises."""
     if not isinstance(document, Mapping):
@@ -330,4 +345,5 @@ def media_from_document(document: Any, *, status: int, endpoint: str) -> Uploade
         video=video if isinstance(video, Mapping) else None,
         warnings=tuple(_messages(document)) if data is not document else (),
         raw=document,
+        rate_limit=None if headers is None else rate_limit_from_headers(headers),
     )

@@ -19,7 +19,17 @@ __all__ = [
 ]
 
 PROCESSING_OUTCOMES = ("succeed", "fail", "error_in_progress", "stuck")
-ENDPOINTS = ("initialize", "append", "finalize", "status", "upload", "metadata")
+ENDPOINTS = (
+    "initialize",
+    "append",
+    "finalize",
+    "status",
+    "upload",
+    "metadata",
+    "posts.create",
+    "posts.delete",
+    "oauth2.token",
+)
 FAULT_KINDS = ("status", "empty", "rate_limit", "rate_limit_24h", "usage_capped")
 MEDIA_ID = re.compile(r"\A[0-9]{1,19}\Z")
 FIRST_ID = 1880028106020515840
@@ -72,6 +82,7 @@ class XUpload:
     processing: str | None = None  # outcome, for processed categories
     polls: int = 0
     alt_text: str | None = None
+    owner: str | None = None  # the user id that uploaded it
 
     @property
     def received(self) -> int:

@@ -58,13 +58,17 @@ from ._x_answers import (
     not_found,
     problem,
 )
+from ._x_oauth import DEFAULT_USER_ID, X_USER, XCredentials
+from ._x_posts import FIRST_POST_ID, XPost, XPostRoutes
 from ._x_state import FIRST_ID, MEDIA_ID, PROCESSING_OUTCOMES, XFault, XUpload
 
 __all__ = [
     "PROCESSING_OUTCOMES",
     "XMEDIA_SANDBOX",
+    "XCredentials",
     "XFault",
     "XMediaSandbox",
+    "XPost",
     "XUpload",
     "create_app",
 ]
@@ -87,8 +91,11 @@ class XMediaSandbox:
         check_after_secs: int = 1,
         expires_after_secs: int = 86400,
         max_chunk_bytes: int | None = None,
+        credentials: XCredentials | None = None,
     ) -> None:
         self.tokens = tokens
+        # OAuth 1.0a keys and OAuth 2.0 clients; ``tokens`` stay plain bearer tokens.
+        self.credentials = credentials if credentials is not None else XCredentials()
         self.scopeless_tokens = scopeless_tokens
         self.processing = processing  # checked here, before it becomes the default
         self._defaults = (processing, processing_polls, check_after_secs, max_chunk_bytes)
@@ -123,6 +130,8 @@ class XMediaSandbox:
             self.in_flight = 0
             self.max_in_flight = 0
             self._next_id = FIRST_ID
+            self.posts: dict[str, XPost] = {}
+            self._next_post_id = FIRST_POST_ID
 
     def add_fault(self, fault: XFault | None = None, **kwargs: Any) -> XFault:
         """Inject a fault: ``add_fault(endpoint="append", kind="rate_limit", times=2)``."""
@@ -146,17 +155,28 @@ class XMediaSandbox:
         app.router.add_get("/2/media/upload", self._status)
         app.router.add_post("/2/media/upload", self._one_shot)
         app.router.add_post("/2/media/metadata", self._metadata)
+        posts = XPostRoutes(self)
+        app.router.add_post("/2/tweets", posts.create)
+        app.router.add_delete("/2/tweets/{post_id}", posts.delete)
+        app.router.add_post("/2/oauth2/token", self._token)
 
     # --- shared steps ---------------------------------------------------------------------
 
     def _auth(self, request: web.Request) -> web.Response | None:
+        """Check the caller (bearer token, OAuth 1.0a signature or issued OAuth 2.0 token);
+        their user id is kept as ``request[X_USER]``."""
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token in self.tokens:
+            request[X_USER] = DEFAULT_USER_ID
             return None
         if scheme.lower() == "bearer" and token in self.scopeless_tokens:
             return problem(403, "Forbidden", "Forbidden")
-        return problem(401, "Unauthorized", "Unauthorized")
+        user = self.credentials.user_of(request)
+        if isinstance(user, web.Response):
+            return user
+        request[X_USER] = user
+        return None
 
     def _fault(self, endpoint: str, segment_index: int | None = None) -> web.Response | None:
         with self._lock:
@@ -177,7 +197,7 @@ class XMediaSandbox:
 
     async def _admit(self, request: web.Request, endpoint: str) -> web.Response | None:
         """Log the call, then check auth and apply faults; a refusal drains the body first."""
-        self.log.append(("POST", request.path, -1))
+        self.log.append((request.method, request.path, -1))
         failure = self._auth(request) or self._fault(endpoint)
         if failure is not None:
             await drain(request)
@@ -197,7 +217,13 @@ class XMediaSandbox:
         return document
 
     def _new_upload(
-        self, media_type: str, category: str | None, total: int, *, finalized: bool = False
+        self,
+        media_type: str,
+        category: str | None,
+        total: int,
+        *,
+        finalized: bool = False,
+        owner: str | None = None,
     ) -> XUpload:
         with self._lock:
             media_id = str(self._next_id)
@@ -213,6 +239,7 @@ class XMediaSandbox:
                 total_bytes=total,
                 expires_after_secs=self.expires_after_secs,
                 finalized=finalized,
+                owner=owner,
             )
             self.uploads[media_id] = upload
         return upload
@@ -255,7 +282,7 @@ class XMediaSandbox:
         if problems:
             return invalid(*problems)
         assert isinstance(media_type, str) and isinstance(total, int)
-        upload = self._new_upload(media_type, category, total)
+        upload = self._new_upload(media_type, category, total, owner=request.get(X_USER))
         return data_response(self._media(upload))
 
     async def _append(self, request: web.Request) -> web.StreamResponse:
@@ -421,7 +448,9 @@ class XMediaSandbox:
             return invalid("media and media_category are required")
         if category not in CATEGORIES or media_type not in MEDIA_TYPES:
             return invalid("media_category or media_type is not valid")
-        upload = self._new_upload(media_type, category, size, finalized=True)
+        upload = self._new_upload(
+            media_type, category, size, finalized=True, owner=request.get(X_USER)
+        )
         with self._lock:
             upload.segments[0] = (size, 0)
         return data_response(self._media(upload))
@@ -447,6 +476,16 @@ class XMediaSandbox:
                 return invalid("metadata.alt_text.text must be 1 to 1000 characters")
             upload.alt_text = text
         return data_response({"id": media_id, "associated_metadata": metadata})
+
+    # --- posts -----------------------------------------------------------------------------
+
+    async def _token(self, request: web.Request) -> web.StreamResponse:
+        self.log.append(("POST", request.path, -1))
+        failure = self._fault("oauth2.token")
+        if failure is not None:
+            await drain(request)
+            return failure
+        return await self.credentials.token_endpoint(request)
 
     # --- serving --------------------------------------------------------------------------
 
