@@ -143,6 +143,9 @@ _E = {{e.id: e for e in ACCOUNT_ENDPOINTS}}
 
 def render_account_reference() -> str:
     rows = [
+        "Connections, users, identities and Social Sharing (`client.<namespace>.<method>`; "
+        "a 404 for a token raises `TokenNotFoundError`):",
+        "",
         "| Method | Resource | Status | Result | Notes |",
         "|---|---|---|---|---|",
     ]

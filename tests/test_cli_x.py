@@ -317,6 +317,6 @@ async def test_the_demo_fails_when_the_x_step_fails() -> None:
     out = io.StringIO()
     assert await run_demo(sandbox, out) == 1
     report = out.getvalue()
-    assert " 9. FAIL  X: chunked media upload (v2) with progress and processing status" in report
+    assert "10. FAIL  X: chunked media upload (v2) with progress and processing status" in report
     assert "MediaProcessingError: media " in report
-    assert "1 of 11 steps FAILED" in report
+    assert "1 of 13 steps FAILED" in report

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from .. import AsyncOneAll, CallbackConfig, RetryPolicy, errors
 from .._async.stores import AsyncMemoryStore
 from ..callbacks.receivers import AsyncCallbackServer
+from ..endpoints import Provider
 from ..sandbox import Sandbox, serve
 from ..sandbox.xmedia import XMediaSandbox
 from ..xmedia import AsyncXMedia, MediaEvent, ProcessingProgress, UploadProgress, XRetryPolicy
@@ -168,9 +169,46 @@ async def _x_media_upload(sandbox: Sandbox) -> list[str]:
     ]
 
 
+LOGIN_PROVIDERS: tuple[Provider, ...] = ("twitter", "facebook", "linkedin", "pinterest", "youtube")
+
+
 async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
-    twitter = sandbox.token("twitter")
+    # The identity tokens a real app gets from a login; the configured ones if it failed.
+    tokens: dict[str, str] = {p: sandbox.token(p) for p in LOGIN_PROVIDERS}
     found: dict[str, str] = {}
+
+    async def login() -> list[str]:
+        # OneAll POSTs a connection_token to the app's login callback; the sandbox makes one.
+        connection_token = sandbox.login("twitter")
+        connection = await client.connections.get(connection_token)
+        assert connection.user_token, "the connection names no user"
+        for provider in LOGIN_PROVIDERS[1:]:  # the user links the other networks (Social Link)
+            sandbox.login(provider, user_token=connection.user_token)
+        user = await client.users.get(connection.user_token)
+        mine = {i.provider: i.identity_token for i in user.identities if i.provider}
+        assert set(mine) == set(LOGIN_PROVIDERS), f"identities of {sorted(mine)} only"
+        tokens.update(mine)
+        found["user_token"] = user.user_token
+        return [
+            f"connection_token {connection_token} ({connection.plugin})",
+            f"user_token {user.user_token}",
+            *(f"{p:<10} identity_token {t}" for p, t in mine.items()),
+        ]
+
+    async def sharing() -> list[str]:
+        message = await client.sharing.publish(
+            user_token=found["user_token"],
+            providers=["twitter", "linkedin"],
+            text="One message, every network",
+            link_url="https://example.com/launch",
+        )
+        assert not message.failed(), f"failed publications: {message.failed()}"
+        return [f"sharing_message_token {message.sharing_message_token}"] + [
+            f"{p.provider:<10} {p.flag} ({p.code})" for p in message.publications
+        ]
+
+    await report.step("Login: a connection_token resolved to the user's identity tokens", login)
+    twitter = tokens["twitter"]
 
     async def picture() -> list[str]:
         result = await client.twitter.upload_picture(twitter, url=PICTURE_URL)
@@ -201,7 +239,7 @@ async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
 
     async def facebook_page() -> list[str]:
         result = await client.facebook.publish_page_post(
-            sandbox.token("facebook"),
+            tokens["facebook"],
             id="4563453",
             message="We are live!",
             link="https://example.com/launch",
@@ -210,7 +248,7 @@ async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
 
     async def linkedin_company() -> list[str]:
         result = await client.linkedin.publish_company_post(
-            sandbox.token("linkedin"),
+            tokens["linkedin"],
             company="2414183",
             title="Launch",
             message="Our product is live.",
@@ -220,7 +258,7 @@ async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
 
     async def pinterest_pin() -> list[str]:
         result = await client.pinterest.publish_pin(
-            sandbox.token("pinterest"),
+            tokens["pinterest"],
             "launch-board",
             picture=PICTURE_URL,
             description="Launch party",
@@ -230,7 +268,7 @@ async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
 
     async def youtube() -> list[str]:
         job = await client.youtube.upload_video(
-            sandbox.token("youtube"), video_url=VIDEO_URL, title="Launch party"
+            tokens["youtube"], video_url=VIDEO_URL, title="Launch party"
         )
         result = await job.wait(timeout=WAIT)
         assert result.video_id, "the callback carried no video_id"
@@ -275,6 +313,12 @@ async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
     await report.step(
         "X: chunked media upload (v2) with progress and processing status",
         lambda: _x_media_upload(sandbox),
+    )
+    await report.step_after(
+        "user_token" in found,
+        "needs the user_token of the failed login above",
+        "Social Sharing: one message to Twitter and LinkedIn",
+        sharing,
     )
     await report.step("Refused by the client: five attachments", client_side)
     await report.step("Rejected by the server: a tweet attaching unknown media", server_side)

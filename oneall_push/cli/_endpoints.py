@@ -1,14 +1,18 @@
-"""One command per row of the endpoint table: ``oneall-push twitter publish-tweet ...``.
+"""One command per row of the endpoint table: ``oneall-push twitter publish-tweet ...``,
+``oneall-push users get --user-token T``, ``oneall-push sharing publish ...``.
 
 Options come from the row's request model (``--message``, ``--attachments A B``, ...), path
-parameters become required options (``--board-id``), credentials come from ONEALL_SUBDOMAIN /
-ONEALL_PUBLIC_KEY / ONEALL_PRIVATE_KEY / ONEALL_BASE_URL. The result prints as JSON.
+parameters become required options (``--board-id``, ``--identity-token``), credentials come
+from ONEALL_SUBDOMAIN / ONEALL_PUBLIC_KEY / ONEALL_PRIVATE_KEY / ONEALL_BASE_URL. The result
+prints as JSON (a list resource: a JSON array, ``--limit`` items at most; access tokens
+redacted).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections.abc
+import datetime as dt
 import json
 import sys
 import types
@@ -19,7 +23,8 @@ from typing import Any, TextIO
 import attrs
 
 from .._config import MAX_RETRIES
-from ..endpoints import ENDPOINTS, PROVIDERS, Endpoint, by_id
+from .._secret import Secret
+from ..endpoints import ACCOUNT_ENDPOINTS, ENDPOINTS, PROVIDERS, ApiEndpoint, Endpoint, by_id
 from ..errors import ConfigurationError, OneAllPushError
 from ._exit import (
     EXIT_CODES_HELP,
@@ -51,6 +56,64 @@ def _kind(hint: object) -> str:
     return "str"
 
 
+def _add_fields(p: argparse.ArgumentParser, request: type[Any], skip: tuple[str, ...]) -> None:
+    """One option per field of a request model."""
+    hints = typing.get_type_hints(request)
+    for field in attrs.fields(request):
+        if field.name in skip:
+            continue
+        required = field.default is attrs.NOTHING
+        kind = _kind(hints[field.name])
+        dest = f"field__{field.name}"
+        if kind == "bool":
+            p.add_argument(
+                _option(field.name), dest=dest, action=argparse.BooleanOptionalAction, default=None
+            )
+        elif kind == "list":
+            p.add_argument(
+                _option(field.name), dest=dest, nargs="+", metavar="ID", required=required
+            )
+        else:
+            p.add_argument(
+                _option(field.name),
+                dest=dest,
+                type=int if kind == "int" else str,
+                required=required,
+                metavar=field.name.upper(),
+            )
+
+
+def _add_account_endpoint(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser], endpoint: ApiEndpoint
+) -> None:
+    query = "?" + "&".join(f"{k}={v}" for k, v in endpoint.query) if endpoint.query else ""
+    p = actions.add_parser(
+        endpoint.name.replace("_", "-"),
+        help=endpoint.summary,
+        description=f"{endpoint.summary}. {endpoint.method} {endpoint.path}{query} "
+        f"({endpoint.doc_status}).",
+        epilog="Credentials: ONEALL_SUBDOMAIN (or ONEALL_BASE_URL), ONEALL_PUBLIC_KEY, "
+        "ONEALL_PRIVATE_KEY.",
+    )
+    p.set_defaults(account_id=endpoint.id)
+    for name in (*endpoint.path_params, *endpoint.positional):
+        p.add_argument(_option(name), dest=f"path__{name}", required=True, metavar="TOKEN")
+    if endpoint.request is not None:
+        _add_fields(p, endpoint.request, endpoint.positional)
+        p.add_argument(
+            "--extra",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="an undocumented request key (VALUE is JSON if it parses, else a string)",
+        )
+    if endpoint.paginated:
+        p.add_argument("--page-size", type=int, default=250, help="entries per page (≤ 500)")
+        p.add_argument("--order-direction", choices=["asc", "desc"], default="asc")
+        p.add_argument("--limit", type=int, default=None, help="stop after this many items")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per request")
+
+
 def _add_endpoint(
     actions: argparse._SubParsersAction[argparse.ArgumentParser], endpoint: Endpoint
 ) -> None:
@@ -74,27 +137,7 @@ def _add_endpoint(
     for name in endpoint.path_params[1:]:
         p.add_argument(_option(name), dest=f"path__{name}", required=True, metavar="ID")
     # Resolved hints: field.type may be a string or, once cattrs resolved it, a real type.
-    hints = typing.get_type_hints(endpoint.request)
-    for field in attrs.fields(endpoint.request):
-        required = field.default is attrs.NOTHING
-        kind = _kind(hints[field.name])
-        dest = f"field__{field.name}"
-        if kind == "bool":
-            p.add_argument(
-                _option(field.name), dest=dest, action=argparse.BooleanOptionalAction, default=None
-            )
-        elif kind == "list":
-            p.add_argument(
-                _option(field.name), dest=dest, nargs="+", metavar="ID", required=required
-            )
-        else:
-            p.add_argument(
-                _option(field.name),
-                dest=dest,
-                type=int if kind == "int" else str,
-                required=required,
-                metavar=field.name.upper(),
-            )
+    _add_fields(p, endpoint.request, ())
     p.add_argument(
         "--extra",
         action="append",
@@ -131,6 +174,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         for endpoint in ENDPOINTS:
             if endpoint.provider == provider:
                 _add_endpoint(actions, endpoint)
+    for group in dict.fromkeys(e.group for e in ACCOUNT_ENDPOINTS):
+        p = sub.add_parser(group, help=f"OneAll {group} (not Push)")
+        actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+        for row in ACCOUNT_ENDPOINTS:
+            if row.group == group:
+                _add_account_endpoint(actions, row)
 
 
 def _extra(items: list[str]) -> dict[str, Any]:
@@ -157,9 +206,66 @@ def _as_json(result: Any) -> dict[str, Any]:
     return data
 
 
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy of an account result (access tokens stay redacted)."""
+    if isinstance(value, Secret):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in attrs.fields(type(value))
+            if f.name not in ("envelope", "http", "raw") and getattr(value, f.name) is not None
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _run_account(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .. import OneAll
+
+    endpoint = next(e for e in ACCOUNT_ENDPOINTS if e.id == args.account_id)
+    values = vars(args)
+    positional = [values[f"path__{n}"] for n in (*endpoint.path_params, *endpoint.positional)]
+    kwargs: dict[str, Any] = {
+        key.removeprefix("field__"): value
+        for key, value in values.items()
+        if key.startswith("field__") and value is not None
+    }
+    try:
+        if endpoint.request is not None:
+            extra = _extra(args.extra)
+            if extra:
+                kwargs["extra_fields"] = extra
+        with OneAll.from_env() as client:
+            method = getattr(getattr(client, endpoint.group), endpoint.name)
+            if endpoint.paginated:
+                items: list[Any] = []
+                paginator = method(
+                    page_size=args.page_size,
+                    order_direction=args.order_direction,
+                    timeout=args.timeout,
+                )
+                for item in paginator:
+                    if args.limit is not None and len(items) >= args.limit:
+                        break
+                    items.append(_plain(item))
+                document: Any = items
+            else:
+                document = _plain(method(*positional, **kwargs, timeout=args.timeout))
+    except OneAllPushError as exc:
+        return report_error(err, exc)
+    write_result(out, json.dumps(document, indent=2))
+    return ExitCode.OK
+
+
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    if getattr(args, "account_id", None):
+        return _run_account(args, out, err)
     from .. import OneAll, RetryPolicy
     from ..hooks import Hooks, RequestEvent
 

@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             "callback."
         ),
         epilog=(
-            "Fault specs are comma-separated key=value pairs: endpoint=<id>, p=<0..1>, "
+            "Fault specs are comma-separated key=value pairs: endpoint=<id>, "
+            "provider=<name>, p=<0..1>, "
             "times=<n>, latency=<s>, status=<400|401|403|404|409|429|500|502|503>, "
             "retry_after=<s>, reset=<before|after>, "
             "callback=<duplicate|delay|reorder|never|fail>, callback_delay=<s>. "
@@ -36,6 +37,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_sandbox_options(p)
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8787, help="port to listen on (8787; 0: any)")
+    p.add_argument(
+        "--login",
+        action="append",
+        default=[],
+        metavar="PROVIDER",
+        help="simulate a Social Login at start and print its connection_token (repeatable; "
+        'later: POST <base URL>/_sandbox/login {"provider": ...})',
+    )
 
 
 def add_sandbox_options(p: argparse.ArgumentParser) -> None:
@@ -100,10 +109,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     out = out or sys.stdout
     sandbox = Sandbox(config_from(args, callback_delay=1.0))
+    try:
+        logins = [(provider, sandbox.login(provider)) for provider in args.login]
+    except ValueError as exc:
+        print(f"oneall-push sandbox: --login: {exc}", file=sys.stderr)
+        return 2
 
     async def main() -> None:
         async with serve(sandbox, host=args.host, port=args.port):
             print(sandbox.describe(), file=out)
+            if logins:
+                print("\n  logins (connection tokens, for connections.get):", file=out)
+                for provider, token in logins:
+                    print(f"    {provider:<10} {token}", file=out)
             print("\nPress Ctrl+C to stop.", file=out, flush=True)
             await asyncio.Event().wait()
 

@@ -351,7 +351,7 @@ class Sandbox:
             "",
             f"  seed {self.config.seed}; callbacks after {self.config.callback_delay:g} s",
             f"  inspection API: {self.base_url}/_sandbox  (records, requests, callbacks, "
-            "faults, identities, reset, sink)",
+            "faults, identities, login, reset, sink)",
         ]
         for fault in self.faults():
             lines.append(f"  fault #{fault['id']}: {fault['spec']}")
