@@ -113,7 +113,15 @@ def fuzz(session: nox.Session) -> None:
     """The property-based fuzzing with a long search (3,000 examples a property, random seed)."""
     session.install("-e", ".", *TEST)
     session.env["HYPOTHESIS_PROFILE"] = "long"
-    session.run("python", "-m", "pytest", "-q", "tests/test_fuzz.py", *session.posargs)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "tests/test_fuzz.py",
+        "tests/test_fuzz_x.py",
+        *session.posargs,
+    )
 
 
 @nox.session

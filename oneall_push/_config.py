@@ -159,22 +159,23 @@ MAX_RETRIES = 100
 MAX_DELAY = 86_400.0
 
 
-def _retries(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_retries(policy: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a retry count, an int from 0 to MAX_RETRIES."""
+    name = f"{type(policy).__name__}.{attribute.name}"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be an int")
+        raise ConfigurationError(f"{name} must be an int")
     if not 0 <= value <= MAX_RETRIES:
-        raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be between 0 and {MAX_RETRIES}, got {value}"
-        )
+        raise ConfigurationError(f"{name} must be between 0 and {MAX_RETRIES}, got {value}")
 
 
-def _delay(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def check_delay(policy: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: finite, non-negative seconds up to MAX_DELAY."""
+    name = f"{type(policy).__name__}.{attribute.name}"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be a number of seconds")
+        raise ConfigurationError(f"{name} must be a number of seconds")
     if not (math.isfinite(value) and 0 <= value <= MAX_DELAY):
         raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be finite seconds between 0 and {MAX_DELAY:g},"
-            f" got {value!r}"
+            f"{name} must be finite seconds between 0 and {MAX_DELAY:g}, got {value!r}"
         )
 
 
@@ -189,11 +190,11 @@ class RetryPolicy:
 
     __repr__ = fields_repr
 
-    max_retries: int = attrs.field(default=2, validator=_retries)
-    backoff_initial: float = attrs.field(default=0.5, validator=_delay)
-    backoff_max: float = attrs.field(default=8.0, validator=_delay)
+    max_retries: int = attrs.field(default=2, validator=check_retries)
+    backoff_initial: float = attrs.field(default=0.5, validator=check_delay)
+    backoff_max: float = attrs.field(default=8.0, validator=check_delay)
     # A Retry-After longer than this is not waited for: the RateLimitError is raised instead.
-    max_retry_after: float = attrs.field(default=60.0, validator=_delay)
+    max_retry_after: float = attrs.field(default=60.0, validator=check_delay)
 
     @classmethod
     def disabled(cls) -> RetryPolicy:

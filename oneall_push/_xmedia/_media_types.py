@@ -190,7 +190,7 @@ def resolve_media_type(explicit: str | None, head: bytes, name: str | None) -> s
     Never ``application/octet-stream``: X rejects it, so an unknown file is refused here.
     """
     if explicit is not None:
-        if explicit not in MEDIA_TYPES:
+        if not isinstance(explicit, str) or explicit not in MEDIA_TYPES:
             raise RequestValidationError(
                 "media_type", f"must be one of {', '.join(sorted(MEDIA_TYPES))}; got {explicit!r}"
             )
@@ -217,13 +217,13 @@ def infer_category(media_type: str, target: str, explicit: str | None) -> str | 
     A wrong category (a DM one on a Post) makes the upload succeed and the Post fail later.
     """
     if explicit is not None:
-        if explicit not in CATEGORIES:
+        if not isinstance(explicit, str) or explicit not in CATEGORIES:
             raise RequestValidationError(
                 "media_category",
                 f"must be one of {', '.join(sorted(CATEGORIES))}; got {explicit!r}",
             )
         return explicit
-    if target not in TARGETS:
+    if not isinstance(target, str) or target not in TARGETS:
         raise RequestValidationError("target", f"must be one of {', '.join(TARGETS)}")
     if media_type.startswith("text/"):
         return "subtitles"

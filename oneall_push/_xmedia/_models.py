@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from .._config import check_delay, check_retries
 from ._rate_limit import RateLimit
 
 __all__ = [
@@ -136,10 +137,10 @@ class XRetryPolicy:
     ``XRateLimitError`` instead. A usage-capped 429 is never retried.
     """
 
-    max_retries: int = attrs.field(default=5, validator=attrs.validators.ge(0))
-    backoff_initial: float = 0.5
-    backoff_max: float = 16.0
-    max_rate_limit_wait: float = 900.0
+    max_retries: int = attrs.field(default=5, validator=check_retries)
+    backoff_initial: float = attrs.field(default=0.5, validator=check_delay)
+    backoff_max: float = attrs.field(default=16.0, validator=check_delay)
+    max_rate_limit_wait: float = attrs.field(default=900.0, validator=check_delay)
 
     @classmethod
     def disabled(cls) -> XRetryPolicy:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import attrs
 
-__all__ = ["RateLimit", "RateLimitWindow", "rate_limit_from_headers"]
+__all__ = ["RateLimit", "RateLimitWindow", "header_count", "rate_limit_from_headers"]
 
 _MAX_DIGITS = 18  # anything longer is not a count or a unix time
 
@@ -47,7 +47,8 @@ class RateLimit:
         return RateLimitWindow(self.limit, self.remaining, self.reset).reset_at
 
 
-def _count(value: str | None) -> int | None:
+def header_count(value: str | None) -> int | None:
+    """A count or unix time from a header: ASCII digits only, else None."""
     if value is None:
         return None
     text = value.strip()
@@ -60,7 +61,7 @@ def _window(lower: Mapping[str, str], prefix: str) -> RateLimitWindow | None:
     names = ("limit", "remaining", "reset")
     if not any(prefix + n in lower for n in names):
         return None
-    return RateLimitWindow(*(_count(lower.get(prefix + n)) for n in names))
+    return RateLimitWindow(*(header_count(lower.get(prefix + n)) for n in names))
 
 
 def rate_limit_from_headers(headers: Mapping[str, str]) -> RateLimit | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -17,7 +18,7 @@ from .._config import parse_retry_after
 from .._xauth import BearerToken
 from ..errors import XAPIError, XDuplicateContentError, XRateLimitError, XUsageCappedError
 from ._models import ProcessingError, ProcessingInfo, UploadedMedia
-from ._rate_limit import RateLimit, rate_limit_from_headers
+from ._rate_limit import RateLimit, header_count, rate_limit_from_headers
 
 __all__ = [
     "ROUTES",
@@ -122,7 +123,8 @@ def parse_document(body: bytes) -> Any:
         return None
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    # RecursionError: arrays or objects nested thousands deep read as "not JSON" too.
+    except (ValueError, RecursionError):
         return None
 
 
@@ -168,15 +170,6 @@ _FAMILIES = (
 )
 
 
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
-
-
 def parse_rate_limit(headers: Mapping[str, str]) -> RateLimitInfo | None:
     """The window that blocks: the exhausted one with the furthest reset (a 24-hour one
     outlasts the 15-minute one); when none reports ``remaining: 0``, the nearest reset (the
@@ -184,9 +177,9 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimitInfo | None:
     lower = {k.lower(): v for k, v in headers.items()}
     windows = []
     for scope, prefix in _FAMILIES:
-        limit = _int(lower.get(prefix + "limit"))
-        remaining = _int(lower.get(prefix + "remaining"))
-        reset = _int(lower.get(prefix + "reset"))
+        limit = header_count(lower.get(prefix + "limit"))
+        remaining = header_count(lower.get(prefix + "remaining"))
+        reset = header_count(lower.get(prefix + "reset"))
         if limit is None and remaining is None and reset is None:
             continue
         windows.append(RateLimitInfo(scope, limit, remaining, None if reset is None else reset))
@@ -269,8 +262,33 @@ def _opt_int(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's Infinity
         return None
+
+
+# Longer than any processing X documents; a bigger wait is a garbled value, not advice.
+_MAX_CHECK_AFTER = 86_400.0
+
+
+def _seconds(value: Any) -> float | None:
+    """``check_after_secs``: finite seconds from 0 to a day, else unknown."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer hundreds of digits long
+        return None
+    return seconds if math.isfinite(seconds) and 0 <= seconds <= _MAX_CHECK_AFTER else None
+
+
+_MAX_LIFETIME = 366 * 86_400  # X documents a day; past a year it is garbled
+
+
+def _lifetime(value: Any) -> int | None:
+    """A session lifetime: positive seconds up to a year, else unknown (a 0 would expire
+    the session at once, a huge one overflows the clock)."""
+    seconds = _opt_int(value)
+    return seconds if seconds is not None and 0 < seconds <= _MAX_LIFETIME else None
 
 
 def _processing(value: Any) -> ProcessingInfo | None:
@@ -286,10 +304,9 @@ def _processing(value: Any) -> ProcessingInfo | None:
         )
     elif error:
         perr = ProcessingError(message=str(error))
-    check = value.get("check_after_secs")
     return ProcessingInfo(
         state=str(value.get("state") or "pending"),
-        check_after_secs=float(check) if isinstance(check, (int, float)) else None,
+        check_after_secs=_seconds(value.get("check_after_secs")),
         progress_percent=_opt_int(value.get("progress_percent")),
         error=perr,
     )
@@ -339,7 +356,7 @@ def media_from_document(
         id=str(ident),
         media_key=_str(data.get("media_key")),
         size=_opt_int(data.get("size")),
-        expires_after_secs=_opt_int(data.get("expires_after_secs")),
+        expires_after_secs=_lifetime(data.get("expires_after_secs")),
         processing_info=_processing(data.get("processing_info")),
         image=image if isinstance(image, Mapping) else None,
         video=video if isinstance(video, Mapping) else None,

@@ -188,7 +188,7 @@ def build_body(
     if poll is not None:
         body["poll"] = _poll(poll)
     if reply_settings is not None:
-        if reply_settings not in REPLY_SETTINGS:
+        if not isinstance(reply_settings, str) or reply_settings not in REPLY_SETTINGS:
             raise RequestValidationError(
                 "reply_settings", f"must be one of {', '.join(REPLY_SETTINGS)}"
             )
