@@ -46,6 +46,7 @@ ROUTES: Mapping[str, str] = {
     "media.metadata": "/2/media/metadata",
     "posts.create": "/2/tweets",
     "posts.delete": "/2/tweets/{id}",
+    "oauth2.token": "/2/oauth2/token",
 }
 
 
