@@ -446,5 +446,7 @@ def _success_document(response: Response, endpoint: str) -> Answer:
     """The JSON of a 2xx; one that carries only ``errors`` (no ``data``) is an error."""
     document = parse_document(response.body)
     if isinstance(document, Mapping) and document.get("errors") and "data" not in document:
-        raise error_from_response(response.status, response.headers, response.body, endpoint)
-    return Answer(document, response.status, response.headers)
+        raise error_from_response(
+            response.status, response.headers, response.body, endpoint, response
+        )
+    return Answer(document, response.status, response.headers, response)
