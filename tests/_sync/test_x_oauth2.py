@@ -293,3 +293,51 @@ def test_media_calls_refresh_too(make: XMaker, x_sandbox: XMediaSandbox) -> None
     session = x.media.initialize(media_type="image/png", total_bytes=10)
     assert session.id in x_sandbox.uploads
     assert x_sandbox.credentials.refresh_requests == 1
+
+
+def test_no_token_in_spans_hooks_or_logs_of_a_refresh(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from oneall_push.hooks import Hooks
+    from tests.support.tracing import captured_spans
+
+    spans = captured_spans()
+    events: list[object] = []
+    caplog.set_level(logging.DEBUG, logger="oneall_push")
+    secrets = ("at-old", "rt-old", "at-new", "rt-new", "s3cret-x")
+    x = X(
+        auth=OAuth2UserToken(
+            "cid", "at-old", refresh_token="rt-old", expires_at=0, client_secret="s3cret-x"
+        ),
+        base_url="http://127.0.0.1:9/x",
+        transport=SyncMockTransport(_post_or_token),
+        backend=SyncMockBackend(),
+        hooks=Hooks(on_request=events.append, on_response=events.append),
+    )
+    x.posts.create("hi")
+    x.close()
+    names = [span.name for span in spans.get_finished_spans()]
+    assert names == ["x oauth2.token", "x posts.create"]
+    text = "\n".join(
+        [*(span.to_json() for span in spans.get_finished_spans()), caplog.text, repr(events)]
+    )
+    assert "oauth2.token" in text
+    for secret in secrets:
+        assert secret not in text
+    # The base64 of the Basic credentials does not leak either.
+    assert "Y2lkOnMzY3JldC14" not in text
+
+
+def test_concurrent_401s_cause_one_refresh(make: XMaker, x_sandbox: XMediaSandbox) -> None:
+    token = granted(x_sandbox, expires_at=None)
+    x_sandbox.credentials.expire(token.headers("POST", "")["Authorization"].split()[1])
+    x = make(token)
+
+    def post(index: int) -> None:
+        x.posts.create(f"after a 401, number {index}")
+
+    with SyncBackend().task_pool(20) as pool:
+        for index in range(20):
+            pool.submit(post, index)
+    assert x_sandbox.credentials.refresh_requests == 1
+    assert len(x_sandbox.posts) == 20
