@@ -17,7 +17,7 @@ from oneall_push.cli import _x, main
 from oneall_push.cli._demo import fake_mp4, run_demo
 from oneall_push.sandbox import Sandbox, SandboxConfig
 from oneall_push.sandbox._x_answers import problem as _problem
-from oneall_push.sandbox.xmedia import XMediaSandbox
+from oneall_push.sandbox.xmedia import XCredentials, XMediaSandbox
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(2000)
 
@@ -320,3 +320,194 @@ async def test_the_demo_fails_when_the_x_step_fails() -> None:
     assert "10. FAIL  X: chunked media upload (v2) with progress and processing status" in report
     assert "MediaProcessingError: media " in report
     assert "1 of 13 steps FAILED" in report
+
+
+# --- x post --------------------------------------------------------------------------------------
+
+OAUTH1_VARS = {
+    "X_CONSUMER_KEY": "ck-cli-" + secrets.token_hex(6),
+    "X_CONSUMER_SECRET": "cs-cli-" + secrets.token_hex(12),
+    "X_ACCESS_TOKEN": "2244994945-at" + secrets.token_hex(8),
+    "X_ACCESS_TOKEN_SECRET": "ats-cli-" + secrets.token_hex(12),
+}
+
+
+@pytest.fixture
+def x_oauth1(x: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """The sandbox knowing one OAuth 1.0a consumer and user; only the four X_* variables set."""
+    monkeypatch.setattr(
+        x.x_media,
+        "credentials",
+        XCredentials(
+            consumers={OAUTH1_VARS["X_CONSUMER_KEY"]: OAUTH1_VARS["X_CONSUMER_SECRET"]},
+            access_tokens={
+                OAUTH1_VARS["X_ACCESS_TOKEN"]: (OAUTH1_VARS["X_ACCESS_TOKEN_SECRET"], "783214")
+            },
+        ),
+    )
+    monkeypatch.delenv("X_BEARER_TOKEN")
+    for name, value in OAUTH1_VARS.items():
+        monkeypatch.setenv(name, value)
+    return x
+
+
+def _no_secret(sandbox: Sandbox, *texts: str) -> None:
+    for secret in (_token(sandbox), *OAUTH1_VARS.values()):
+        for text in texts:
+            assert secret not in text
+
+
+def test_post_prints_the_post_id(x: Sandbox) -> None:
+    code, out, err = run_cli("x", "post", "Hello from the CLI")
+    assert code == 0, err
+    post = x.x_media.posts[out.strip()]
+    assert post.body == {"text": "Hello from the CLI"}
+    _no_secret(x, out, err)
+
+
+def test_post_uploads_each_file_waits_and_attaches_them(
+    x: Sandbox, clip: Path, tmp_path: Path
+) -> None:
+    image = tmp_path / "cat.png"
+    image.write_bytes(PNG)
+    code, out, err = run_cli(
+        "x", "post", "a clip and a cat", "--media", str(clip), "--media", str(image), "--json"
+    )
+    assert code == 0, err
+    document = json.loads(out)
+    post = x.x_media.posts[document["id"]]
+    ids = [m["id"] for m in document["media"]]
+    assert post.media_ids == tuple(ids) and len(ids) == 2
+    assert all(x.x_media.uploads[i].finalized for i in ids)
+    assert document["media"][0]["state"] == "succeeded"
+    assert document["text"] == "a clip and a cat" and document["reply_to"] is None
+    # The post went out after the video's processing was seen to succeed.
+    paths = [p.removeprefix("/x") for _, p, _ in x.x_media.log]
+    assert paths.index("/2/tweets") > max(i for i, p in enumerate(paths) if p == "/2/media/upload")
+    assert "upload: 100%" in err and "processing: succeeded" in err
+    _no_secret(x, out, err)
+
+
+def test_post_replies(x: Sandbox) -> None:
+    code, first, err = run_cli("x", "post", "first")
+    assert code == 0, err
+    code, second, err = run_cli("x", "post", "second", "--reply-to", first.strip())
+    assert code == 0, err
+    assert x.x_media.posts[second.strip()].in_reply_to == first.strip()
+
+
+def test_post_with_oauth1_keys_from_the_environment(x_oauth1: Sandbox) -> None:
+    code, out, err = run_cli("x", "post", "signed")
+    assert code == 0, err
+    assert x_oauth1.x_media.posts[out.strip()].author_id == "783214"
+    _no_secret(x_oauth1, out, err)
+
+
+def test_x_upload_takes_oauth1_keys_too(x_oauth1: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "cat.png"
+    path.write_bytes(PNG)
+    code, out, err = run_cli("x", "upload", str(path))
+    assert code == 0, err
+    assert out.strip() in x_oauth1.x_media.uploads
+
+
+def test_a_wrong_oauth1_secret_exits_3_and_is_not_printed(
+    x_oauth1: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "wrong-" + secrets.token_hex(12)
+    monkeypatch.setenv("X_CONSUMER_SECRET", wrong)
+    code, out, err = run_cli("x", "post", "refused", "--json")
+    assert code == 3
+    assert out == ""
+    document = json.loads(err)
+    assert document["status"] == 401 and document["exit_code"] == 3
+    assert wrong not in err
+    _no_secret(x_oauth1, err)
+    assert not x_oauth1.x_media.posts
+
+
+def test_incomplete_oauth1_keys_are_a_usage_error_naming_the_missing(
+    x_oauth1: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("X_ACCESS_TOKEN_SECRET")
+    code, out, err = run_cli("x", "post", "nope")
+    assert code == 2 and out == ""
+    assert err.startswith("ConfigurationError: incomplete OAuth 1.0a credentials: set ")
+    assert "X_ACCESS_TOKEN_SECRET" in err
+    _no_secret(x_oauth1, err)
+    assert not x_oauth1.x_media.log
+
+
+def test_no_credentials_at_all_is_a_usage_error(
+    x: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("X_BEARER_TOKEN")
+    code, _, err = run_cli("x", "post", "nope")
+    assert code == 2
+    assert "X_BEARER_TOKEN" in err and "X_CONSUMER_KEY" in err
+    assert not x.x_media.log
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--reply-to", "abc"], "reply_to: must be a string of 1 to 19 digits"),
+        (["--media", "missing.png"], "--media: cannot read 'missing.png'"),
+        (["--media", "a"] * 5, "media: takes 1 to 4 items"),
+    ],
+)
+def test_bad_post_flags_are_refused_before_any_upload(
+    x: Sandbox, argv: list[str], message: str
+) -> None:
+    code, out, err = run_cli("x", "post", "text", *argv)
+    assert code == 2 and out == ""
+    assert message in err
+    assert not x.x_media.log
+
+
+def test_empty_text_without_media_is_a_usage_error(x: Sandbox) -> None:
+    code, _, err = run_cli("x", "post", " ")
+    assert code == 2
+    assert "text: must not be empty unless media is attached" in err
+    assert not x.x_media.log
+
+
+def test_duplicate_content_exits_4(x: Sandbox) -> None:
+    assert run_cli("x", "post", "same words")[0] == 0
+    code, out, err = run_cli("x", "post", "same words", "--json")
+    assert code == 4 and out == ""
+    document = json.loads(err)
+    assert document["error"] == "XDuplicateContentError" and document["status"] == 403
+    assert len(x.x_media.posts) == 1
+
+
+def test_an_unreadable_answer_exits_7_and_is_not_sent_again(x: Sandbox, tmp_path: Path) -> None:
+    image = tmp_path / "cat.png"
+    image.write_bytes(PNG)
+    fault = x.x_media.add_fault(endpoint="posts.create", kind="empty", status=201)
+    code, out, err = run_cli("x", "post", "lost", "--media", str(image))
+    assert code == 7 and out == ""
+    assert fault.hits == 1
+    assert [p for _, p, _ in x.x_media.log].count("/x/2/tweets") == 1
+    [media_id] = x.x_media.uploads
+    assert f"media uploaded before the failure (reuse their ids): {media_id}" in err
+    assert err.splitlines()[-1].startswith("UnreadableSuccessError: ")
+    _no_secret(x, err)
+
+
+def test_a_refused_post_quoting_the_token_is_redacted(
+    x: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _echo_tokens(x, monkeypatch)
+    x.x_media.add_fault(endpoint="posts.create", status=400)
+    code, out, err = run_cli("x", "post", "refused")
+    assert code == 4 and out == ""
+    assert "refused for Bearer <redacted>" in err
+    _no_secret(x, err)
+
+
+def test_post_help_lists_the_credentials_and_exit_codes() -> None:
+    code, out, _ = run_cli("x", "post", "--help")
+    assert code == 0
+    assert "X_CONSUMER_KEY" in out and "X_BEARER_TOKEN" in out
+    assert "exit codes:" in out and "duplicate content" in out

@@ -17,6 +17,7 @@ from .._io import (
     Timeout,
 )
 from .._observe import Observer
+from .._xauth import OAuth2UserToken, token_set_from
 from .._xmedia._checks import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_CONCURRENCY,
@@ -51,7 +52,14 @@ from .._xmedia._wire import (
     multipart_prefix,
     parse_document,
 )
-from ..errors import ConfigurationError, RequestValidationError
+from ..errors import (
+    ConfigurationError,
+    RequestValidationError,
+    TransportError,
+    XAPIError,
+    XOAuthRefreshError,
+    XReauthorizationRequiredError,
+)
 from ._retry import send_with_retries
 
 if TYPE_CHECKING:
@@ -60,6 +68,8 @@ if TYPE_CHECKING:
     from ..hooks import Hooks
 
 __all__ = ["AsyncXMediaCalls"]
+
+TOKEN_PATH = "/2/oauth2/token"
 
 
 class AsyncXMediaCalls:
@@ -317,6 +327,9 @@ class AsyncXMediaCalls:
         With ``give_up_at`` (a monotonic instant), request timeouts are capped by the time left
         and a retry wait that would pass it raises RetryWouldPassDeadline instead of sleeping.
         Once ``stop`` is set, no retry starts and a retry wait ends early (RetryStopped).
+
+        With a refreshable :class:`OAuth2UserToken`, a token due to expire is refreshed first,
+        and a 401 refreshes it once and replays the call once (a 401 was not processed).
         """
         url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
         rules = XRetryRules(
@@ -325,21 +338,114 @@ class AsyncXMediaCalls:
             endpoint=endpoint,
             wall_clock=self._backend.wall_clock,
         )
-        return await send_with_retries(
-            self._transport,
-            self._backend,
-            rules,
-            lambda _attempt: self._request(method, url, body, content_type, endpoint, give_up_at),
-            lambda response: _success_document(response, endpoint),
-            observer=self._observer,
-            give_up_at=give_up_at,
-            stop=stop,
-        )
+
+        async def send() -> Answer:
+            return await send_with_retries(
+                self._transport,
+                self._backend,
+                rules,
+                lambda _attempt: self._request(
+                    method, url, body, content_type, endpoint, give_up_at
+                ),
+                lambda response: _success_document(response, endpoint),
+                observer=self._observer,
+                give_up_at=give_up_at,
+                stop=stop,
+            )
+
+        token = self._auth
+        if not isinstance(token, OAuth2UserToken) or not token.can_refresh:
+            return await send()
+        if token.due(self._backend.wall_clock()):
+            await self._refresh(token, token.generation)
+        seen = token.generation
+        try:
+            return await send()
+        except XAPIError as exc:
+            if exc.status != 401:
+                raise
+        await self._refresh(token, seen)
+        # Once only: a second 401 (the fresh token refused too) is raised as itself.
+        return await send()
+
+    async def _refresh(self, token: OAuth2UserToken, seen: int) -> None:
+        """Refresh ``token`` unless another call did since it was at generation ``seen``:
+        one refresh at a time per credential, however many calls wait."""
+        async with token.flight_lock(self._backend):
+            if token.generation != seen:
+                return
+            body, headers = token.refresh_request()
+            headers["Accept"] = "application/json"
+            headers["User-Agent"] = self._user_agent
+            request = Request(
+                method="POST",
+                url=self.base_url + TOKEN_PATH,
+                headers=headers,
+                body=body,
+                timeout=self.timeout,
+                endpoint="oauth2.token",
+                route=TOKEN_PATH,
+            )
+            rules = XRetryRules(
+                self.retry,
+                # The old refresh token dies once the endpoint rotates it: never repeat a
+                # request that may have reached it.
+                ambiguous_retries=0,
+                endpoint="oauth2.token",
+                wall_clock=self._backend.wall_clock,
+            )
+            try:
+                document = await send_with_retries(
+                    self._transport,
+                    self._backend,
+                    rules,
+                    lambda _attempt: request,
+                    # Not kept on any error: a 2xx body holds the new tokens.
+                    lambda response: parse_document(response.body),
+                    observer=self._observer,
+                )
+            except XAPIError as exc:
+                raise refresh_refused(token, exc) from exc
+            except TransportError as exc:
+                error = XOAuthRefreshError(
+                    token.redact(f"the token endpoint could not be reached: {exc}")
+                )
+                raise error from exc
+            tokens = token_set_from(document, now=self._backend.wall_clock())
+            if tokens is None:
+                raise XOAuthRefreshError(
+                    "the token endpoint's answer carries no usable access_token "
+                    "(the refresh token may have been rotated: re-authorise if this repeats)",
+                    status=200,
+                )
+            token.apply(tokens)
+
+
+def refresh_refused(token: OAuth2UserToken, error: XAPIError) -> XOAuthRefreshError:
+    """The typed error for a token endpoint's refusal: 400 ``invalid_grant`` or
+    ``invalid_request`` (X's answer for a revoked, expired or used refresh token) and 401 mean
+    the user must authorise again; anything else is an :class:`XOAuthRefreshError`."""
+    document = parse_document(error.http.body) if error.http is not None else None
+    code = description = None
+    if isinstance(document, Mapping):
+        code = document.get("error") if isinstance(document.get("error"), str) else None
+        text = document.get("error_description")
+        description = text if isinstance(text, str) else None
+    reason = token.redact(": ".join(p for p in (code, description) if p) or f"HTTP {error.status}")
+    refused = error.status == 401 or (
+        error.status == 400 and code in ("invalid_grant", "invalid_request")
+    )
+    kind = XReauthorizationRequiredError if refused else XOAuthRefreshError
+    result = kind(reason, status=error.status)
+    result.http = error.http
+    return result
 
 
 def _success_document(response: Response, endpoint: str) -> Answer:
     """The JSON of a 2xx; one that carries only ``errors`` (no ``data``) is an error."""
     document = parse_document(response.body)
     if isinstance(document, Mapping) and document.get("errors") and "data" not in document:
-        raise error_from_response(response.status, response.headers, response.body, endpoint)
-    return Answer(document, response.status, response.headers)
+        raise error_from_response(
+            response.status, response.headers, response.body, endpoint, response
+        )
+    return Answer(document, response.status, response.headers, response)

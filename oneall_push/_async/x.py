@@ -99,7 +99,11 @@ class AsyncXPosts:
             ambiguous_retries=0,
         )
         return post_from_answer(
-            answer.document, status=answer.status, headers=answer.headers, endpoint="posts.create"
+            answer.document,
+            status=answer.status,
+            headers=answer.headers,
+            endpoint="posts.create",
+            http=answer.http,
         )
 
     async def delete(self, post_id: str) -> PostDeleted:
@@ -117,6 +121,7 @@ class AsyncXPosts:
             status=answer.status,
             headers=answer.headers,
             endpoint="posts.delete",
+            http=answer.http,
         )
 
     async def thread(

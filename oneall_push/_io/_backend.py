@@ -47,6 +47,10 @@ class AsyncBackend:
         check_limit(limit)
         return anyio.Semaphore(limit)
 
+    def lock(self) -> anyio.Lock:
+        """A mutual-exclusion lock (``async with``): one holder at a time."""
+        return anyio.Lock()
+
     async def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (file I/O) in a worker thread."""
         return await anyio.to_thread.run_sync(fn, *args)

@@ -39,6 +39,10 @@ class SyncBackend:
         check_limit(limit)
         return threading.BoundedSemaphore(limit)
 
+    def lock(self) -> threading.Lock:
+        """A mutual-exclusion lock (``with``): one holder at a time, across threads."""
+        return threading.Lock()
+
     def run_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a blocking call (file I/O); the sync half simply calls it."""
         return fn(*args)

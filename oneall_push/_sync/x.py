@@ -100,7 +100,11 @@ class XPosts:
             ambiguous_retries=0,
         )
         return post_from_answer(
-            answer.document, status=answer.status, headers=answer.headers, endpoint="posts.create"
+            answer.document,
+            status=answer.status,
+            headers=answer.headers,
+            endpoint="posts.create",
+            http=answer.http,
         )
 
     def delete(self, post_id: str) -> PostDeleted:
@@ -118,6 +122,7 @@ class XPosts:
             status=answer.status,
             headers=answer.headers,
             endpoint="posts.delete",
+            http=answer.http,
         )
 
     def thread(

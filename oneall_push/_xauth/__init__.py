@@ -7,9 +7,17 @@ for every retry, so an OAuth 1.0a signature always has a fresh nonce and timesta
 from __future__ import annotations
 
 from ._oauth1 import OAuth1, oauth1_header, percent_encode
-from ._tokens import BearerToken, OAuth2UserToken, TokenSet, TokenUpdateCallback
+from ._tokens import (
+    REFRESH_SKEW,
+    BearerToken,
+    OAuth2UserToken,
+    TokenSet,
+    TokenUpdateCallback,
+    token_set_from,
+)
 
 __all__ = [
+    "REFRESH_SKEW",
     "BearerToken",
     "OAuth1",
     "OAuth2UserToken",
@@ -17,4 +25,5 @@ __all__ = [
     "TokenUpdateCallback",
     "oauth1_header",
     "percent_encode",
+    "token_set_from",
 ]

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import attrs
 
 from .._secret import Secret, sealed_headers
 from ..errors import ConfigurationError
 
-__all__ = ["BearerToken", "OAuth2UserToken", "TokenSet", "TokenUpdateCallback"]
+__all__ = [
+    "REFRESH_SKEW",
+    "BearerToken",
+    "OAuth2UserToken",
+    "TokenSet",
+    "TokenUpdateCallback",
+    "token_set_from",
+]
+
+logger = logging.getLogger("oneall_push.x")
+
+# Seconds before ``expires_at`` at which a call refreshes first: a token that expires while a
+# request is in flight would be refused.
+REFRESH_SKEW = 60.0
 
 # RFC 6750 section 2.1 ``b64token``. Anything else (a control character, a space, non-ASCII)
 # would be refused by the HTTP stack with the header, token included, in its error text.
@@ -81,6 +98,9 @@ class OAuth2UserToken:
     __slots__ = (
         "_access",
         "_client_secret",
+        "_generation",
+        "_guard",
+        "_locks",
         "_refresh",
         "client_id",
         "expires_at",
@@ -114,6 +134,11 @@ class OAuth2UserToken:
         if on_token_update is not None and not callable(on_token_update):
             raise ConfigurationError("on_token_update must be callable")
         self.on_token_update = on_token_update
+        # Bumped by every refresh: a call that waited for the lock sees whether the token it
+        # sent (or found due) was already replaced, and does not refresh it again.
+        self._generation = 0
+        self._guard = threading.Lock()
+        self._locks: dict[object, Any] = {}
 
     @property
     def can_refresh(self) -> bool:
@@ -123,11 +148,99 @@ class OAuth2UserToken:
     def confidential(self) -> bool:
         return self._client_secret is not None
 
+    @property
+    def generation(self) -> int:
+        """How many times this credential was refreshed."""
+        return self._generation
+
+    def due(self, now: float, skew: float = REFRESH_SKEW) -> bool:
+        """Whether the access token expires within ``skew`` seconds of ``now`` (and can be
+        refreshed)."""
+        return self.can_refresh and self.expires_at is not None and now >= self.expires_at - skew
+
     def headers(self, method: str, url: str) -> Mapping[str, str]:
         return self._access.headers(method, url)
+
+    def flight_lock(self, backend: Any) -> Any:
+        """The one lock refreshes of this credential take, per kind of backend (an async
+        lock for the async half, a thread lock for the sync one), shared by every client
+        that holds the credential."""
+        key = getattr(type(backend), "lock", type(backend))
+        with self._guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = backend.lock()
+            return lock
+
+    def refresh_request(self) -> tuple[bytes, dict[str, str]]:
+        """The form body and headers of ``POST /2/oauth2/token`` (grant ``refresh_token``)."""
+        if self._refresh is None:
+            raise ConfigurationError("this OAuth2UserToken has no refresh_token")
+        form = {"grant_type": "refresh_token", "refresh_token": self._refresh.reveal()}
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if self._client_secret is None:
+            form["client_id"] = self.client_id
+        else:
+            # RFC 6749 section 2.3.1: each part form-encoded, then Basic.
+            pair = (
+                f"{quote(self.client_id, safe='')}:{quote(self._client_secret.reveal(), safe='')}"
+            )
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        return urlencode(form).encode(), headers
+
+    def apply(self, tokens: TokenSet) -> None:
+        """Take a refreshed set (access, rotated refresh, expiry), then hand it to
+        ``on_token_update``; a callback that raises is logged and does not fail the call."""
+        self._access = BearerToken(tokens.access_token, _name="access_token")
+        if tokens.refresh_token is not None:
+            self._refresh = Secret(check_token("refresh_token", tokens.refresh_token))
+        self.expires_at = tokens.expires_at
+        self._generation += 1
+        if self.on_token_update is not None:
+            try:
+                self.on_token_update(tokens)
+            except Exception as exc:
+                # Only the type: the callback's message may quote the tokens.
+                logger.warning(
+                    "on_token_update raised %s; the refreshed token is in use but was not "
+                    "persisted by the callback",
+                    type(exc).__name__,
+                )
+
+    def redact(self, text: str) -> str:
+        """``text`` with this credential's secrets, if it quotes any, replaced."""
+        for secret in (self._refresh, self._client_secret):
+            if secret is not None and secret.reveal() in text:
+                text = text.replace(secret.reveal(), "<redacted>")
+        return text
 
     def __repr__(self) -> str:
         return f"OAuth2UserToken(client_id={self.client_id!r}, token=<redacted>)"
 
     def __reduce__(self) -> Any:
         raise TypeError("credentials cannot be pickled")
+
+
+def token_set_from(document: Any, *, now: float) -> TokenSet | None:
+    """The token set of a token endpoint's 2xx JSON, or None when it carries no usable
+    ``access_token``. ``expires_in`` (seconds) becomes ``expires_at`` from ``now``."""
+    if not isinstance(document, Mapping):
+        return None
+    access = document.get("access_token")
+    access = access.strip() if isinstance(access, str) else ""
+    if not _B64TOKEN.match(access):
+        return None
+    refresh = document.get("refresh_token")
+    if refresh is not None and (not isinstance(refresh, str) or not _B64TOKEN.match(refresh)):
+        return None
+    expires_in = document.get("expires_in")
+    expires_at = None
+    if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+        expires_at = now + float(expires_in)
+    scope = document.get("scope")
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh,
+        expires_at=expires_at,
+        scope=scope if isinstance(scope, str) else None,
+    )

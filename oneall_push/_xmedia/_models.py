@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from .._config import check_delay, check_retries
+from .._io._response import Response
 from ._rate_limit import RateLimit
 
 __all__ = [
@@ -73,6 +74,8 @@ class UploadedMedia:
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
     # The rate-limit headers of the answer this object came from.
     rate_limit: RateLimit | None = attrs.field(default=None, repr=False, eq=False)
+    # That answer itself (status, headers, elapsed seconds, attempt); None when built by hand.
+    http: Response | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def state(self) -> str:

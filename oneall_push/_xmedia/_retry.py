@@ -54,7 +54,7 @@ class XRetryRules:
         if 200 <= response.status < 300:
             return None
         error = error_from_response(
-            response.status, response.headers, response.body, self._endpoint
+            response.status, response.headers, response.body, self._endpoint, response
         )
         logger.info("%s", error)
         if attempt > self._policy.max_retries:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import attrs
 
 from .._config import parse_retry_after
+from .._io._response import Response
 from .._xauth import BearerToken
 from ..errors import XAPIError, XDuplicateContentError, XRateLimitError, XUsageCappedError
 from ._models import ProcessingError, ProcessingInfo, UploadedMedia
@@ -47,6 +48,7 @@ ROUTES: Mapping[str, str] = {
     "media.metadata": "/2/media/metadata",
     "posts.create": "/2/tweets",
     "posts.delete": "/2/tweets/{id}",
+    "oauth2.token": "/2/oauth2/token",
 }
 
 
@@ -202,7 +204,11 @@ def is_usage_capped(document: Any) -> bool:
 
 
 def error_from_response(
-    status: int, headers: Mapping[str, str], body: bytes, endpoint: str
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    endpoint: str,
+    http: Response | None = None,
 ) -> XAPIError:
     """The typed error for an X answer: problem+json, ``errors[]`` (v2 or v1 style), an
     ``error`` string, or an empty/non-JSON body from the edge (413, 431, 404 in incidents)."""
@@ -233,14 +239,18 @@ def error_from_response(
         ),
     }
     kw["rate_limit"] = rate_limit_from_headers(headers)
+    error: XAPIError
     if is_usage_capped(document):
-        return XUsageCappedError(status, **kw)
-    if status == 429:
+        error = XUsageCappedError(status, **kw)
+    elif status == 429:
         info = parse_rate_limit(headers)
-        return XRateLimitError(status, reset_at=None if info is None else info.reset_at(), **kw)
-    if status == 403 and is_duplicate(document):
-        return XDuplicateContentError(status, **kw)
-    return XAPIError(status, **kw)
+        error = XRateLimitError(status, reset_at=None if info is None else info.reset_at(), **kw)
+    elif status == 403 and is_duplicate(document):
+        error = XDuplicateContentError(status, **kw)
+    else:
+        error = XAPIError(status, **kw)
+    error.http = http
+    return error
 
 
 def is_duplicate(document: Any) -> bool:
@@ -314,15 +324,21 @@ def _processing(value: Any) -> ProcessingInfo | None:
 
 @attrs.frozen
 class Answer:
-    """A 2xx X answer: its parsed JSON (None when empty), status and headers."""
+    """A 2xx X answer: its parsed JSON (None when empty), status and headers, and the
+    answer itself (``http``: elapsed seconds, attempt), which results and errors keep."""
 
     document: Any
     status: int
     headers: Mapping[str, str]
+    http: Response | None = attrs.field(default=None, eq=False)
 
     def media(self, endpoint: str) -> UploadedMedia:
         return media_from_document(
-            self.document, status=self.status, endpoint=endpoint, headers=self.headers
+            self.document,
+            status=self.status,
+            endpoint=endpoint,
+            headers=self.headers,
+            http=self.http,
         )
 
     @property
@@ -331,25 +347,34 @@ class Answer:
 
 
 def media_from_document(
-    document: Any, *, status: int, endpoint: str, headers: Mapping[str, str] | None = None
+    document: Any,
+    *,
+    status: int,
+    endpoint: str,
+    headers: Mapping[str, str] | None = None,
+    http: Response | None = None,
 ) -> UploadedMedia:
     """The media object from ``{"data": {...}}``, a top-level object, or a v1.1 answer
     (``media_id_string`` / ``media_id``). A 2xx with ``errors`` and no data raises."""
     if not isinstance(document, Mapping):
-        raise XAPIError(status, detail="the answer carries no media object", endpoint=endpoint)
+        error = XAPIError(status, detail="the answer carries no media object", endpoint=endpoint)
+        error.http = http
+        raise error
     data = document.get("data", document)
     ident = None
     if isinstance(data, Mapping):
         ident = data.get("id") or data.get("media_id_string") or data.get("media_id")
     if not isinstance(data, Mapping) or ident is None:
         messages = _messages(document)
-        raise XAPIError(
+        error = XAPIError(
             status,
             title=_str(document.get("title")),
             detail=_str(document.get("detail")) or "the answer carries no media id",
             messages=messages,
             endpoint=endpoint,
         )
+        error.http = http
+        raise error
     image = data.get("image")
     video = data.get("video")
     return UploadedMedia(
@@ -363,4 +388,5 @@ def media_from_document(
         warnings=tuple(_messages(document)) if data is not document else (),
         raw=document,
         rate_limit=None if headers is None else rate_limit_from_headers(headers),
+        http=http,
     )

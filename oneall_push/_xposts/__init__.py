@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import attrs
 
+from .._io._response import Response
 from .._xmedia._models import UploadedMedia
 from .._xmedia._rate_limit import RateLimit, rate_limit_from_headers
 from ..errors import RequestValidationError, UnreadableSuccessError
@@ -51,6 +52,8 @@ class Post:
     warnings: tuple[str, ...] = ()
     rate_limit: RateLimit | None = attrs.field(default=None, repr=False, eq=False)
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+    # The HTTP answer (status, headers, elapsed seconds, attempt); None when built by hand.
+    http: Response | None = attrs.field(default=None, repr=False, eq=False)
 
 
 @attrs.frozen
@@ -60,6 +63,7 @@ class PostDeleted:
     id: str
     deleted: bool
     rate_limit: RateLimit | None = attrs.field(default=None, repr=False, eq=False)
+    http: Response | None = attrs.field(default=None, repr=False, eq=False)
 
 
 def check_post_id(field: str, value: Any) -> str:
@@ -235,19 +239,26 @@ def _messages(document: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def post_from_answer(
-    document: Any, *, status: int, headers: Mapping[str, str], endpoint: str
+    document: Any,
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    endpoint: str,
+    http: Response | None = None,
 ) -> Post:
     """The post X created. A 2xx without a readable id may still have published: an unknown
     outcome (UnreadableSuccessError), never one to retry."""
     data = document.get("data") if isinstance(document, Mapping) else None
     ident = data.get("id") if isinstance(data, Mapping) else None
     if not isinstance(ident, (str, int)) or isinstance(ident, bool) or not _ID.match(str(ident)):
-        raise UnreadableSuccessError(
+        error = UnreadableSuccessError(
             "X answered success without a readable post id",
             status=status,
             body_excerpt=_excerpt(document),
             endpoint=endpoint,
         )
+        error.http = http
+        raise error
     assert isinstance(data, Mapping) and isinstance(document, Mapping)
     history = data.get("edit_history_post_ids", data.get("edit_history_tweet_ids"))
     text = data.get("text")
@@ -260,19 +271,30 @@ def post_from_answer(
         warnings=_messages(document),
         rate_limit=rate_limit_from_headers(headers),
         raw=document,
+        http=http,
     )
 
 
 def deleted_from_answer(
-    post_id: str, document: Any, *, status: int, headers: Mapping[str, str], endpoint: str
+    post_id: str,
+    document: Any,
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    endpoint: str,
+    http: Response | None = None,
 ) -> PostDeleted:
     data = document.get("data") if isinstance(document, Mapping) else None
     flag = data.get("deleted") if isinstance(data, Mapping) else None
     if not isinstance(flag, bool):
-        raise UnreadableSuccessError(
+        error = UnreadableSuccessError(
             "X answered success without saying whether the post was deleted",
             status=status,
             body_excerpt=_excerpt(document),
             endpoint=endpoint,
         )
-    return PostDeleted(id=post_id, deleted=flag, rate_limit=rate_limit_from_headers(headers))
+        error.http = http
+        raise error
+    return PostDeleted(
+        id=post_id, deleted=flag, rate_limit=rate_limit_from_headers(headers), http=http
+    )

@@ -45,8 +45,10 @@ _MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success",
     ExitCode.FAILED: "a demo step or a local operation failed",
     ExitCode.USAGE: "usage, configuration or validation error: nothing was sent",
-    ExitCode.AUTH: "authentication or permission refused (401, 403, proxy 407)",
-    ExitCode.CLIENT_ERROR: "any other refusal (4xx, a usage cap, media X rejected)",
+    ExitCode.AUTH: "authentication or permission refused (401, 403, proxy 407, an OAuth 2.0 "
+    "token that could not be refreshed)",
+    ExitCode.CLIENT_ERROR: "any other refusal (4xx, a usage cap, duplicate content, media X "
+    "rejected)",
     ExitCode.RETRYABLE: "provably not processed, safe to run again (connect failure, 429, 503 "
     "with Retry-After, an X upload cut off before finalize)",
     ExitCode.SERVER_ERROR: "server error (5xx)",
@@ -88,8 +90,11 @@ def exit_code_for(error: BaseException) -> ExitCode:
         return ExitCode.RETRYABLE
     if isinstance(error, errors.ProxyRefusedError):
         return _for_status(error.status)
-    if isinstance(error, errors.XUsageCappedError):
+    if isinstance(error, (errors.XUsageCappedError, errors.XDuplicateContentError)):
+        # A 403, but no credential is wrong: the text repeats a recent post.
         return ExitCode.CLIENT_ERROR
+    if isinstance(error, errors.XOAuthRefreshError):
+        return ExitCode.AUTH
     if isinstance(error, errors.MediaProcessingError):
         return ExitCode.CLIENT_ERROR
     if isinstance(error, (errors.APIError, errors.ResponseDecodeError, errors.JobFailedError)):
@@ -139,12 +144,19 @@ def report_error(
     return code
 
 
-def report_interrupt(err: TextIO, *, sent: bool, as_json: bool = False) -> ExitCode:
-    """Report Ctrl-C, saying whether a request had already been sent."""
+def report_interrupt(
+    err: TextIO,
+    *,
+    sent: bool,
+    as_json: bool = False,
+    unsent: str = "interrupted before any request was sent",
+) -> ExitCode:
+    """Report Ctrl-C, saying whether a request had already been sent (``unsent``: the words
+    for a command whose earlier requests change nothing, such as uploads before a post)."""
     message = (
         "interrupted after a request was sent: its outcome is unknown, check before running again"
         if sent
-        else "interrupted before any request was sent"
+        else unsent
     )
     if as_json:
         document = {

@@ -1,7 +1,10 @@
-"""``oneall-push x upload``: X API v2 chunked media upload from the command line.
+"""``oneall-push x upload`` and ``x post``: X API v2 media upload and posts from the command
+line.
 
-Uses the synchronous :class:`~oneall_push.xmedia.XMedia`. The bearer token comes from
-``--bearer-token`` or ``X_BEARER_TOKEN`` and is never printed.
+Uses the synchronous :class:`~oneall_push.x.X`. Credentials come from ``--bearer-token`` or
+``X_BEARER_TOKEN`` (an OAuth 2.0 user token), else the four OAuth 1.0a variables
+(``X_CONSUMER_KEY``, ``X_CONSUMER_SECRET``, ``X_ACCESS_TOKEN``, ``X_ACCESS_TOKEN_SECRET``); none
+of them is ever printed.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 import sys
 import threading
 import time
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .._xmedia._checks import (
     DEFAULT_BASE_URL,
@@ -28,7 +31,8 @@ from .._xmedia._media_types import (
     MEDIA_TYPES,
 )
 from .._xmedia._models import MediaEvent, ProcessingProgress, UploadedMedia, UploadProgress
-from ..errors import ConfigurationError, OneAllPushError
+from .._xmedia._wire import XAuth
+from ..errors import ConfigurationError, OneAllPushError, RequestValidationError
 from ._exit import (
     EXIT_CODES_HELP,
     ExitCode,
@@ -38,9 +42,13 @@ from ._exit import (
     write_result,
 )
 
-__all__ = ["add_parser", "parse_size", "run"]
+if TYPE_CHECKING:
+    from .._xposts import Post
+
+__all__ = ["add_parser", "parse_size", "run", "run_post"]
 
 TOKEN_ENV = "X_BEARER_TOKEN"
+OAUTH1_ENV = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 BASE_URL_ENV = "X_API_BASE_URL"
 # The floor under X's check_after_secs between status checks (X asks for at least 1 s).
 MIN_POLL_INTERVAL = 1.0
@@ -83,9 +91,21 @@ def _seconds(text: str) -> float:
     return value
 
 
+CREDENTIALS_HELP = (
+    f"Credentials: --bearer-token or the {TOKEN_ENV} environment variable (an OAuth 2.0 user "
+    "token: media.write to upload, tweet.write to post), else OAuth 1.0a user keys in "
+    + ", ".join(OAUTH1_ENV[:-1])
+    + f" and {OAUTH1_ENV[-1]}. Prefer the variables: command lines are visible to other local "
+    "users. No credential is ever printed. "
+)
+
+
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("x", help="X API v2 media upload", description="X API v2 media upload.")
+    p = sub.add_parser(
+        "x", help="X API v2 media upload and posts", description="X API v2 media upload and posts."
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _add_post_parser(actions)
     u = actions.add_parser(
         "upload",
         help="upload a file in chunks and print its media id",
@@ -96,10 +116,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         ),
         formatter_class=HelpFormatter,
         epilog=(
-            f"The bearer token is read from --bearer-token or the {TOKEN_ENV} environment "
-            "variable (prefer the variable: command lines are visible to other local users). "
-            "It is an OAuth 2.0 user token with the media.write scope, and it is never printed. "
-            f"The API base URL is --base-url, else {BASE_URL_ENV}, else {DEFAULT_BASE_URL}. "
+            CREDENTIALS_HELP
+            + f"The API base URL is --base-url, else {BASE_URL_ENV}, else {DEFAULT_BASE_URL}. "
             "Against the local sandbox: --base-url http://127.0.0.1:8787/x with the token "
             "sandbox-x-token.\n\n" + EXIT_CODES_HELP
         ),
@@ -291,21 +309,24 @@ def _media_json(media: UploadedMedia) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    if args.action == "post":
+        return run_post(args, out, err)
+    return run_upload(args, out, err)
+
+
+def run_upload(
+    args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     from ..hooks import Hooks, RequestEvent
     from ..xmedia import XMedia
 
     out = out or sys.stdout
     err = err or sys.stderr
-    token = (args.bearer_token or os.environ.get(TOKEN_ENV) or "").strip() or None
-    if token is None:
-        return report_error(
-            err,
-            ConfigurationError(
-                f"no bearer token: pass --bearer-token or set {TOKEN_ENV} "
-                "(an OAuth 2.0 user token with the media.write scope)"
-            ),
-            as_json=args.json,
-        )
+    secrets = _secrets(args)
+    try:
+        auth = credentials(args)
+    except ConfigurationError as exc:
+        return report_error(err, exc, as_json=args.json, secrets=secrets)
     base_url = args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
     isatty = getattr(err, "isatty", None)
     progress = _Progress(err, tty=bool(isatty and isatty()))
@@ -318,7 +339,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     try:
         with XMedia(
             hooks=Hooks(on_request=on_request),
-            bearer_token=token,
+            auth=auth,
             base_url=base_url,
             chunk_size=args.chunk_size,
             # An explicit --chunk-size above the default cap is the user's call.
@@ -338,7 +359,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             )
     except OneAllPushError as exc:
         progress.close()
-        return report_error(err, exc, as_json=args.json, secrets=(token,))
+        return report_error(err, exc, as_json=args.json, secrets=secrets)
     except OSError as exc:
         progress.close()
         return report_error(
@@ -351,4 +372,179 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         return report_interrupt(err, sent=sent, as_json=args.json)
     progress.close()
     write_result(out, json.dumps(_media_json(media), indent=2) if args.json else media.id)
+    return ExitCode.OK
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+
+def _secrets(args: argparse.Namespace) -> tuple[str, ...]:
+    """Every credential the command may use, to scrub from messages a server echoed."""
+    found = [getattr(args, "bearer_token", None), os.environ.get(TOKEN_ENV)]
+    found += [os.environ.get(name) for name in OAUTH1_ENV]
+    return tuple(value.strip() for value in found if value and value.strip())
+
+
+def credentials(args: argparse.Namespace) -> XAuth:
+    """``--bearer-token``, else ``X_BEARER_TOKEN``, else the four OAuth 1.0a variables; a
+    ConfigurationError (naming what is missing, never a value) when none is complete."""
+    from .._xauth import OAuth1
+    from .._xmedia._wire import BearerAuth
+
+    token = (args.bearer_token or os.environ.get(TOKEN_ENV) or "").strip()
+    if token:
+        return BearerAuth(token)
+    keys = {name: (os.environ.get(name) or "").strip() for name in OAUTH1_ENV}
+    missing = [name for name, value in keys.items() if not value]
+    if not missing:
+        return OAuth1(*keys.values())
+    if len(missing) < len(OAUTH1_ENV):
+        raise ConfigurationError(
+            f"incomplete OAuth 1.0a credentials: set {', '.join(missing)} too (or use {TOKEN_ENV})"
+        )
+    raise ConfigurationError(
+        f"no credentials: pass --bearer-token or set {TOKEN_ENV} (an OAuth 2.0 user token), "
+        f"or set {', '.join(OAUTH1_ENV)} (OAuth 1.0a user keys)"
+    )
+
+
+# --- x post ------------------------------------------------------------------------------------
+
+
+def _add_post_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = actions.add_parser(
+        "post",
+        help="post text, with media uploaded first, and print the post id",
+        description=(
+            "Publish a post on X. Each --media file is uploaded in chunks first (progress on "
+            "stderr) and its processing awaited; then the post is sent once: an answer lost "
+            "after sending exits 7 and is never sent again. Prints the post id on stdout."
+        ),
+        formatter_class=HelpFormatter,
+        epilog=(
+            CREDENTIALS_HELP
+            + f"The API base URL is --base-url, else {BASE_URL_ENV}, else {DEFAULT_BASE_URL}.\n\n"
+            + EXIT_CODES_HELP
+        ),
+    )
+    p.add_argument("text", metavar="TEXT", help="the text of the post (may be empty with media)")
+    p.add_argument(
+        "--media",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a file to upload and attach (repeat for up to 4)",
+    )
+    p.add_argument("--reply-to", default=None, metavar="ID", help="the post id to reply to")
+    p.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help=f"give up waiting for processing after this long ({DEFAULT_PROCESSING_DEADLINE:g})",
+    )
+    p.add_argument(
+        "--base-url", default=None, metavar="URL", help=f"API base URL (${BASE_URL_ENV})"
+    )
+    p.add_argument(
+        "--bearer-token",
+        default=None,
+        metavar="TOKEN",
+        help=f"OAuth 2.0 user token with tweet.write (default: ${TOKEN_ENV})",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the post (and its media) as JSON instead of the id, and errors as a JSON "
+        "object on stderr",
+    )
+
+
+def _post_json(post: Post, media: list[UploadedMedia], reply_to: str | None) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "text": post.text,
+        "edit_history_post_ids": list(post.edit_history_post_ids),
+        "reply_to": reply_to,
+        "media": [_media_json(m) for m in media],
+        "warnings": list(post.warnings),
+    }
+
+
+def _check_post(args: argparse.Namespace) -> None:
+    """Everything that can be checked before an upload, so a bad flag wastes none."""
+    from .._xposts import build_body
+
+    build_body(args.text, media=["1"] * len(args.media) or None, reply_to=args.reply_to)
+    for path in args.media:
+        if not os.path.isfile(path) or not os.access(path, os.R_OK):
+            raise RequestValidationError("--media", f"cannot read {path!r}")
+
+
+def run_post(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    from ..hooks import Hooks, RequestEvent
+    from ..x import X
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    secrets = _secrets(args)
+    try:
+        auth = credentials(args)
+        _check_post(args)
+    except (ConfigurationError, RequestValidationError) as exc:
+        return report_error(err, exc, as_json=args.json, secrets=secrets)
+    base_url = args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    isatty = getattr(err, "isatty", None)
+    tty = bool(isatty and isatty())
+    posting = False
+
+    def on_request(event: RequestEvent) -> None:
+        nonlocal posting
+        if event.endpoint == "posts.create":
+            posting = True
+
+    uploaded: list[UploadedMedia] = []
+    progress: _Progress | None = None
+    try:
+        with X(
+            auth=auth,
+            base_url=base_url,
+            hooks=Hooks(on_request=on_request),
+            min_poll_interval=MIN_POLL_INTERVAL,
+        ) as client:
+            for path in args.media:
+                if len(args.media) > 1:
+                    print(f"{path}:", file=err, flush=True)
+                progress = _Progress(err, tty=tty)
+                uploaded.append(
+                    client.media.upload(path, processing_deadline=args.deadline, progress=progress)
+                )
+                progress.close()
+                progress = None
+            post = client.posts.create(
+                args.text,
+                media=uploaded or None,
+                reply_to=args.reply_to,
+                processing_deadline=args.deadline,
+            )
+    except OneAllPushError as exc:
+        if progress is not None:
+            progress.close()
+        if uploaded and not args.json:
+            ids = ", ".join(m.id for m in uploaded)
+            print(
+                f"media uploaded before the failure (reuse their ids): {ids}", file=err, flush=True
+            )
+        return report_error(err, exc, as_json=args.json, secrets=secrets)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.close()
+        return report_interrupt(
+            err,
+            sent=posting,
+            as_json=args.json,
+            unsent="interrupted before the post was sent: nothing was published",
+        )
+    output = _post_json(post, uploaded, args.reply_to) if args.json else None
+    write_result(out, json.dumps(output, indent=2) if output is not None else post.id)
     return ExitCode.OK
