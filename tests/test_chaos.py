@@ -1,0 +1,154 @@
+"""The chaos soak, short: both halves through the fault-injecting proxy (tests/support/chaos.py).
+
+``nox -s soak`` runs the long version (5,000 calls a half) and prints its figures. Here: a few
+hundred calls a half, the detector's own tests (a naive retry, a leaked socket must be caught),
+and one call per fault kind with what the client must make of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from oneall_push import AsyncOneAll, OneAll, errors
+from oneall_push.sandbox import Sandbox, SandboxThread
+from tests.support.chaos import FAULTS, ChaosProxy, chaos_proxy
+from tests.support.soak import (
+    SoakReport,
+    _client_kwargs,
+    _client_sockets,
+    _watched,
+    soak_async,
+    soak_sync,
+)
+
+CALLS = 200
+SEED = 20261203
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with SandboxThread(Sandbox()) as served:
+        yield served
+
+
+@pytest.fixture
+def proxy(sandbox: Sandbox) -> Iterator[ChaosProxy]:
+    assert sandbox.base_url is not None
+    with chaos_proxy(sandbox.base_url, seed=SEED) as started:
+        yield started
+
+
+def _assert_clean(report: SoakReport) -> None:
+    assert report.problems() == [], report.figures()
+    assert sum(report.outcomes.values()) == report.calls
+    # The run met faults of every kind, and both kinds of ending.
+    assert all(report.faults[kind] > 0 for kind in FAULTS), report.faults
+    assert report.outcomes["success"] > 0 and report.outcomes["unknown"] > 0
+
+
+async def test_async_soak_is_clean(sandbox: Sandbox, proxy: ChaosProxy) -> None:
+    _assert_clean(await soak_async(sandbox, proxy, CALLS))
+
+
+def test_sync_soak_is_clean(sandbox: Sandbox, proxy: ChaosProxy) -> None:
+    _assert_clean(soak_sync(sandbox, proxy, CALLS))
+
+
+# --- the detector detects ---------------------------------------------------------------------
+
+# Half the requests lose their answer after the sandbox processed them.
+LOSSY = {"none": 0.5, "close_after": 0.5}
+
+
+@pytest.mark.parametrize("half", ["async", "sync"])
+def test_a_naive_retry_after_an_unknown_outcome_is_caught(sandbox: Sandbox, half: str) -> None:
+    assert sandbox.base_url is not None
+    with chaos_proxy(sandbox.base_url, seed=SEED, weights=LOSSY) as lossy:
+        if half == "async":
+            report = asyncio.run(soak_async(sandbox, lossy, 60, naive_retry=True))
+        else:
+            report = soak_sync(sandbox, lossy, 60, naive_retry=True)
+    assert report.double_posts, report.figures()
+    assert any("double post" in p for p in report.problems())
+
+
+def test_a_leaked_socket_is_caught() -> None:
+    report = SoakReport("probe", 0)
+    with _watched(report):
+        leaked = socket.socket()
+        del leaked
+    assert report.resource_warnings and "ResourceWarning" in report.resource_warnings[0]
+
+
+# --- one call per fault kind --------------------------------------------------------------------
+
+# (what the client must raise or None for a result, records the sandbox keeps)
+EXPECTED: dict[str, tuple[type[Exception] | None, int]] = {
+    "refuse": (errors.OutcomeUnknownError, 0),
+    "close_after": (errors.OutcomeUnknownError, 1),
+    "stall": (errors.OutcomeUnknownError, 1),
+    "stall_body": (errors.OutcomeUnknownError, 1),
+    "truncate": (errors.OutcomeUnknownError, 1),
+    "reset": (errors.OutcomeUnknownError, 1),
+    "truncate_unframed": (errors.OutcomeUnknownError, 1),
+    "status_429": (None, 1),  # retried after Retry-After: 0
+    "status_503": (None, 1),
+    "status_503:-": (errors.ServiceUnavailableError, 0),  # no Retry-After: not retried
+}
+
+
+def _check(kind: str, sandbox: Sandbox, outcome: BaseException | None, open_after: int) -> None:
+    expected, records = EXPECTED[kind]
+    if expected is None:
+        assert outcome is None, repr(outcome)
+    else:
+        assert isinstance(outcome, expected), repr(outcome)
+    assert len(sandbox.records()) == records
+    if expected is errors.OutcomeUnknownError:
+        # The broken connection was closed and dropped from the pool, not kept for reuse.
+        assert open_after == 0
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_sync_fault(sandbox: Sandbox, kind: str) -> None:
+    sandbox.reset()
+    assert sandbox.base_url is not None
+    with (
+        warnings.catch_warnings(),
+        chaos_proxy(sandbox.base_url, weights={"none": 1}, script=[kind]) as proxy,
+        OneAll(**_client_kwargs(sandbox, proxy)) as client,
+    ):
+        warnings.simplefilter("error")
+        outcome: BaseException | None = None
+        try:
+            client.twitter.publish_tweet(sandbox.token("twitter"), message=f"sync {kind}")
+        except errors.OneAllPushError as exc:
+            outcome = exc
+        _check(kind, sandbox, outcome, _client_sockets(proxy.port))
+        # The client goes on: the next call gets a working connection.
+        client.twitter.publish_tweet(sandbox.token("twitter"), message=f"sync {kind} again")
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED))
+async def test_async_fault(sandbox: Sandbox, kind: str) -> None:
+    sandbox.reset()
+    assert sandbox.base_url is not None
+    with chaos_proxy(sandbox.base_url, weights={"none": 1}, script=[kind]) as proxy:
+        async with AsyncOneAll(**_client_kwargs(sandbox, proxy)) as client:
+            outcome: BaseException | None = None
+            try:
+                await client.twitter.publish_tweet(
+                    sandbox.token("twitter"), message=f"async {kind}"
+                )
+            except errors.OneAllPushError as exc:
+                outcome = exc
+            await asyncio.sleep(0)  # aiohttp closes a broken transport on the next iteration
+            _check(kind, sandbox, outcome, _client_sockets(proxy.port))
+            await client.twitter.publish_tweet(
+                sandbox.token("twitter"), message=f"async {kind} again"
+            )
