@@ -19,8 +19,11 @@ from oneall_push.sandbox import Sandbox, SandboxThread
 from tests.support.chaos import FAULTS, ChaosProxy, chaos_proxy
 from tests.support.soak import (
     SoakReport,
+    _Call,
+    _classify,
     _client_kwargs,
     _client_sockets,
+    _secrets,
     _watched,
     soak_async,
     soak_sync,
@@ -77,6 +80,19 @@ def test_a_naive_retry_after_an_unknown_outcome_is_caught(sandbox: Sandbox, half
     assert any("double post" in p for p in report.problems())
 
 
+def test_a_secret_in_an_error_chain_is_caught(sandbox: Sandbox) -> None:
+    report = SoakReport("probe", 1)
+    secrets = _secrets(sandbox)
+    try:
+        try:
+            raise ValueError(f"sent Authorization: Basic {secrets[1]}")
+        except ValueError:
+            raise errors.OutcomeUnknownError("broke") from None
+    except errors.OutcomeUnknownError as exc:  # from None hides it, the chain still has it
+        _classify(_Call(0, "twitter.publish_tweet", "m"), exc, report, secrets)
+    assert report.leaks and any("secret shown" in p for p in report.problems())
+
+
 def test_a_leaked_socket_is_caught() -> None:
     report = SoakReport("probe", 0)
     with _watched(report):
@@ -87,30 +103,32 @@ def test_a_leaked_socket_is_caught() -> None:
 
 # --- one call per fault kind --------------------------------------------------------------------
 
-# (what the client must raise or None for a result, records the sandbox keeps)
-EXPECTED: dict[str, tuple[type[Exception] | None, int]] = {
-    "refuse": (errors.OutcomeUnknownError, 0),
-    "close_after": (errors.OutcomeUnknownError, 1),
-    "stall": (errors.OutcomeUnknownError, 1),
-    "stall_body": (errors.OutcomeUnknownError, 1),
-    "truncate": (errors.OutcomeUnknownError, 1),
-    "reset": (errors.OutcomeUnknownError, 1),
-    "truncate_unframed": (errors.OutcomeUnknownError, 1),
-    "status_429": (None, 1),  # retried after Retry-After: 0
-    "status_503": (None, 1),
-    "status_503:-": (errors.ServiceUnavailableError, 0),  # no Retry-After: not retried
+# What the client must raise (None: a result), the records the sandbox keeps, and the client
+# connections the call and one more after it took: a connection that broke is closed and
+# dropped, never handed to the next call, and a healthy one (after a 429/503) is reused.
+EXPECTED: dict[str, tuple[type[Exception] | None, int, int]] = {
+    "refuse": (errors.OutcomeUnknownError, 0, 2),
+    "close_after": (errors.OutcomeUnknownError, 1, 2),
+    "stall": (errors.OutcomeUnknownError, 1, 2),
+    "stall_body": (errors.OutcomeUnknownError, 1, 2),
+    "truncate": (errors.OutcomeUnknownError, 1, 2),
+    "reset": (errors.OutcomeUnknownError, 1, 2),
+    "truncate_unframed": (errors.OutcomeUnknownError, 1, 2),
+    "status_429": (None, 1, 1),  # retried after Retry-After: 0
+    "status_503": (None, 1, 1),
+    "status_503:-": (errors.ServiceUnavailableError, 0, 1),  # no Retry-After: not retried
 }
 
 
 def _check(kind: str, sandbox: Sandbox, outcome: BaseException | None, open_after: int) -> None:
-    expected, records = EXPECTED[kind]
+    expected, records, _ = EXPECTED[kind]
     if expected is None:
         assert outcome is None, repr(outcome)
     else:
         assert isinstance(outcome, expected), repr(outcome)
     assert len(sandbox.records()) == records
     if expected is errors.OutcomeUnknownError:
-        # The broken connection was closed and dropped from the pool, not kept for reuse.
+        # The broken connection is closed as soon as the call ends, not when the client is.
         assert open_after == 0
 
 
@@ -132,6 +150,7 @@ def test_sync_fault(sandbox: Sandbox, kind: str) -> None:
         _check(kind, sandbox, outcome, _client_sockets(proxy.port))
         # The client goes on: the next call gets a working connection.
         client.twitter.publish_tweet(sandbox.token("twitter"), message=f"sync {kind} again")
+        assert proxy.connections == EXPECTED[kind][2]
 
 
 @pytest.mark.parametrize("kind", list(EXPECTED))
@@ -152,3 +171,4 @@ async def test_async_fault(sandbox: Sandbox, kind: str) -> None:
             await client.twitter.publish_tweet(
                 sandbox.token("twitter"), message=f"async {kind} again"
             )
+            assert proxy.connections == EXPECTED[kind][2]

@@ -7,7 +7,8 @@ connection's number), or takes the next entry of a ``script`` first:
 ``none``
     forward the request, relay the answer.
 ``refuse``
-    accept, then close before reading the request (the sandbox never sees it).
+    accept, then close before reading the request (the sandbox never sees it). On a new
+    connection at once; on a kept-alive one when its next request starts.
 ``close_after``
     forward the request, read the whole answer, close without relaying it (answer lost: the
     sandbox processed it).
@@ -167,6 +168,12 @@ class ChaosProxy:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def connections(self) -> int:
+        """Client connections accepted so far (a client that reuses them opens few)."""
+        with self._lock:
+            return self._connections
+
+    @property
     def active(self) -> int:
         """Client connections the proxy still holds open."""
         with self._lock:
@@ -181,6 +188,7 @@ class ChaosProxy:
         with self._lock:
             self.counts.clear()
             self.forwarded = 0
+            self._connections = 0
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every client connection is closed; False if some are still open."""
@@ -265,9 +273,15 @@ class ChaosProxy:
         upstream: socket.socket | None = None
         up_reader: _Reader | None = None
         reader = _Reader(client)
+        first = True
         try:
             while not self._stop.is_set():
-                reader.wait_readable()
+                # A new connection is refused at once (the request may still be on its way);
+                # a kept-alive one only once its next request starts, so an idle connection
+                # in the client's pool is never closed under it.
+                if not first:
+                    reader.wait_readable()
+                first = False
                 kind, retry_after = self._draw(rng)
                 if kind == "refuse":
                     return

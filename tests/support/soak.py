@@ -4,7 +4,9 @@ Each half (async, sync) runs ``calls`` publish calls (tweets and Facebook page p
 a text of its own) against a fresh sandbox through the proxy, with short timeouts and retries
 on, then checks what the issue promises:
 
-* every call ends with a result or an error from ``oneall_push.errors``, never anything else;
+* every call ends with a result or an error from ``oneall_push.errors``, never anything else,
+  and no error (its text, repr, attributes or chain) shows the private key or the
+  Authorization value;
 * no double post: a success has exactly one record in the sandbox, an unknown outcome at most
   one, any other error none (so records never exceed successes plus unknown outcomes);
 * descriptors, client sockets and (async) tasks are back to their baseline once the client is
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import collections
 import concurrent.futures
 import contextlib
@@ -30,6 +33,7 @@ import os
 import sys
 import threading
 import time
+import traceback
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -64,10 +68,13 @@ class SoakReport:
     calls: int
     faults: dict[str, int] = attrs.Factory(dict)
     forwarded: int = 0
+    connections: int = 0
     # success / unknown (may have been processed) / retryable (provably not) / failed.
     outcomes: collections.Counter[str] = attrs.Factory(collections.Counter)
     errors: collections.Counter[str] = attrs.Factory(collections.Counter)
     untyped: list[str] = attrs.Factory(list)
+    # Errors whose text, repr or chain shows the private key or the Authorization value.
+    leaks: list[str] = attrs.Factory(list)
     records: int = 0
     unknown_published: int = 0
     double_posts: list[str] = attrs.Factory(list)
@@ -92,6 +99,7 @@ class SoakReport:
     def problems(self) -> list[str]:
         """Every broken promise, one line each (empty: the soak passed)."""
         found = [f"untyped: {u}" for u in self.untyped[:5]]
+        found += [f"secret shown: {leak}" for leak in self.leaks[:5]]
         if self.records > self.successes + self.unknown:
             found.append(
                 f"{self.records} records > {self.successes} successes + {self.unknown} unknown"
@@ -119,6 +127,7 @@ class SoakReport:
             "calls": self.calls,
             "faults": self.faults,
             "forwarded": self.forwarded,
+            "connections": self.connections,
             "outcomes": dict(sorted(self.outcomes.items())),
             "errors": dict(sorted(self.errors.items())),
             "records": self.records,
@@ -181,7 +190,21 @@ class _Call:
     elapsed: float = 0.0
 
 
-def _classify(call: _Call, exc: BaseException | None, report: SoakReport) -> None:
+def _shown(exc: BaseException) -> str:
+    """What a log with ``exc_info`` or a debugger shows of an error and its whole chain."""
+    parts = traceback.format_exception(exc)
+    seen: BaseException | None = exc
+    while seen is not None:
+        parts += [repr(seen), repr(getattr(seen, "__dict__", ""))]
+        seen = seen.__cause__ or seen.__context__
+    return "\n".join(parts)
+
+
+def _classify(
+    call: _Call, exc: BaseException | None, report: SoakReport, secrets: tuple[str, ...]
+) -> None:
+    if exc is not None and any(secret in _shown(exc) for secret in secrets):
+        report.leaks.append(f"call {call.index}: {type(exc).__name__}")
     if exc is None:
         call.outcome = "success"
     elif not isinstance(exc, errors.OneAllPushError):
@@ -226,6 +249,11 @@ def _check_records(sandbox: Sandbox, plan: list[_Call], report: SoakReport) -> N
             )
 
 
+def _secrets(sandbox: Sandbox) -> tuple[str, ...]:
+    pair = f"{sandbox.config.public_key}:{sandbox.config.private_key}"
+    return (sandbox.config.private_key, base64.b64encode(pair.encode()).decode())
+
+
 def _client_kwargs(sandbox: Sandbox, proxy: ChaosProxy) -> dict[str, Any]:
     return {
         **sandbox.client_kwargs(),
@@ -266,6 +294,7 @@ def _settle(report: SoakReport, proxy: ChaosProxy, before: tuple[int, int]) -> N
     report.sockets = (before[1], after[1])
     report.faults = proxy.faults()
     report.forwarded = proxy.forwarded
+    report.connections = proxy.connections
     report.proxy_errors = list(proxy.errors)
 
 
@@ -321,6 +350,7 @@ async def soak_async(
     proxy.reset_counts()
     report = SoakReport("async", calls)
     plan = _plan(calls, "async")
+    secrets = _secrets(sandbox)
     current = asyncio.current_task()
     tasks_before = len(asyncio.all_tasks() - {current})
     before = _fds_and_sockets()
@@ -347,7 +377,7 @@ async def soak_async(
                     failure = exc
                 call.elapsed = time.monotonic() - started
                 if call.outcome != "hung":
-                    _classify(call, failure, report)
+                    _classify(call, failure, report, secrets)
 
         try:
             await asyncio.gather(*(one(call) for call in plan))
@@ -375,6 +405,7 @@ def soak_sync(
     proxy.reset_counts()
     report = SoakReport("sync", calls)
     plan = _plan(calls, "sync")
+    secrets = _secrets(sandbox)
     threads_before = threading.active_count()
     before = _fds_and_sockets()
     lock = threading.Lock()
@@ -393,7 +424,7 @@ def soak_sync(
                 failure = exc
             call.elapsed = time.monotonic() - started
             with lock:
-                _classify(call, failure, report)
+                _classify(call, failure, report, secrets)
 
         try:
             with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
