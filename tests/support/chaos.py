@@ -24,6 +24,11 @@ connection's number), or takes the next entry of a ``script`` first:
 ``truncate_unframed``
     forward, relay the answer without its Content-Length (``Connection: close``: the body
     ends where the connection does) and half the body, close: a cut no framing reveals.
+``replay``
+    relay the answer and a copy of it in one write: the copy answers nothing the client sent.
+``replay_late``
+    relay the answer, and its copy 0.1 s later (once the client pooled the connection; then
+    ``replayed`` is set). Only for scripts: a client's next request could cross the copy.
 ``status_429`` / ``status_503``
     answer 429 / 503 itself without forwarding, mostly with a short Retry-After.
 
@@ -41,7 +46,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_WEIGHTS", "FAULTS", "KINDS", "ChaosProxy", "chaos_proxy"]
+__all__ = ["DEFAULT_WEIGHTS", "FAULTS", "KINDS", "RANDOM_FAULTS", "ChaosProxy", "chaos_proxy"]
 
 FAULTS = (
     "refuse",
@@ -51,10 +56,14 @@ FAULTS = (
     "truncate",
     "reset",
     "truncate_unframed",
+    "replay",
+    "replay_late",
     "status_429",
     "status_503",
 )
 KINDS = ("none", *FAULTS)
+# Faults a random draw may pick (replay_late would race the client's next request).
+RANDOM_FAULTS = tuple(kind for kind in FAULTS if kind != "replay_late")
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "none": 0.58,
@@ -65,6 +74,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "truncate": 0.07,
     "reset": 0.05,
     "truncate_unframed": 0.02,
+    "replay": 0.02,
     "status_429": 0.065,
     "status_503": 0.065,
 }
@@ -155,6 +165,7 @@ class ChaosProxy:
         self.forwarded = 0
         self.errors: list[str] = []
         self.port = 0
+        self.replayed = threading.Event()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._open: set[socket.socket] = set()
@@ -298,8 +309,21 @@ class ChaosProxy:
                 with self._lock:
                     self.forwarded += 1
                 answer_head, answer_body, answer_headers = up_reader.message(until_close=True)
-                if kind == "none":
+                if kind in ("none", "replay"):
+                    # replay: the answer twice in one go; the copy answers nothing the client
+                    # sent (yet arrives before the client can send its next request).
+                    client.sendall((answer_head + answer_body) * (2 if kind == "replay" else 1))
+                    if answer_headers.get("connection", "").lower() == "close":
+                        return
+                    continue
+                if kind == "replay_late":
+                    # The answer, then its copy once the client has had time to pool the
+                    # connection (``replayed`` is set then).
                     client.sendall(answer_head + answer_body)
+                    self._stop.wait(0.1)
+                    client.sendall(answer_head + answer_body)
+                    self.replayed.set()
+                    continue
                     if answer_headers.get("connection", "").lower() == "close":
                         return
                     continue

@@ -43,6 +43,7 @@ import attrs
 
 from oneall_push import AsyncOneAll, OneAll, RetryPolicy, Timeout, errors
 from oneall_push._outcomes import is_retryable, is_unknown_outcome
+from oneall_push.models.results import PostResult
 from oneall_push.sandbox import Sandbox, SandboxThread
 from tests.support.chaos import ChaosProxy
 
@@ -78,6 +79,8 @@ class SoakReport:
     records: int = 0
     unknown_published: int = 0
     double_posts: list[str] = attrs.Factory(list)
+    # Successes whose result is another call's (an answer read off the wrong request).
+    wrong_answers: list[str] = attrs.Factory(list)
     fds: tuple[int, int] = (0, 0)
     sockets: tuple[int, int] = (0, 0)
     client_sockets_after: int = 0
@@ -105,6 +108,7 @@ class SoakReport:
                 f"{self.records} records > {self.successes} successes + {self.unknown} unknown"
             )
         found += [f"double post: {d}" for d in self.double_posts[:5]]
+        found += [f"wrong answer: {w}" for w in self.wrong_answers[:5]]
         if self.fds[1] > self.fds[0]:
             found.append(f"descriptors {self.fds[0]} -> {self.fds[1]}")
         if self.sockets[1] > self.sockets[0] or self.client_sockets_after:
@@ -133,6 +137,7 @@ class SoakReport:
             "records": self.records,
             "successes + unknown": self.successes + self.unknown,
             "unknown but published": self.unknown_published,
+            "wrong answers": len(self.wrong_answers),
             "fds before/after": list(self.fds),
             "sockets before/after": list(self.sockets),
             "tasks before/after": list(self.tasks),
@@ -187,6 +192,8 @@ class _Call:
     message: str
     outcome: str = ""
     error: str = ""
+    # The post id a success reported: it must be its own record's.
+    post_id: str | None = None
     elapsed: float = 0.0
 
 
@@ -236,6 +243,7 @@ def _check_records(sandbox: Sandbox, plan: list[_Call], report: SoakReport) -> N
     records = sandbox.records()
     report.records = len(records)
     per_message = collections.Counter(str(r["payload"].get("message")) for r in records)
+    post_ids = {str(r["payload"].get("message")): r["result"].get("post_id") for r in records}
     allowed = {"success": (1, 1), "unknown": (0, 1)}
     for call in plan:
         found = per_message[call.message]
@@ -246,6 +254,11 @@ def _check_records(sandbox: Sandbox, plan: list[_Call], report: SoakReport) -> N
             report.double_posts.append(
                 f"call {call.index} ({call.endpoint}) ended {call.outcome} {call.error} "
                 f"with {found} records"
+            )
+        elif call.outcome == "success" and post_ids[call.message] != call.post_id:
+            report.wrong_answers.append(
+                f"call {call.index} ({call.endpoint}) got post {call.post_id}, "
+                f"its record has {post_ids[call.message]}"
             )
 
 
@@ -301,7 +314,7 @@ def _settle(report: SoakReport, proxy: ChaosProxy, before: tuple[int, int]) -> N
 # --- the two halves --------------------------------------------------------------------------
 
 
-async def _publish_async(client: AsyncOneAll, sandbox: Sandbox, call: _Call) -> object:
+async def _publish_async(client: AsyncOneAll, sandbox: Sandbox, call: _Call) -> PostResult:
     if call.endpoint == "twitter.publish_tweet":
         return await client.twitter.publish_tweet(sandbox.token("twitter"), message=call.message)
     return await client.facebook.publish_page_post(
@@ -309,7 +322,7 @@ async def _publish_async(client: AsyncOneAll, sandbox: Sandbox, call: _Call) -> 
     )
 
 
-def _publish_sync(client: OneAll, sandbox: Sandbox, call: _Call) -> object:
+def _publish_sync(client: OneAll, sandbox: Sandbox, call: _Call) -> PostResult:
     if call.endpoint == "twitter.publish_tweet":
         return client.twitter.publish_tweet(sandbox.token("twitter"), message=call.message)
     return client.facebook.publish_page_post(
@@ -364,10 +377,13 @@ async def soak_async(
                 failure: BaseException | None = None
                 try:
                     if naive_retry:
-                        naive = _naively_async(lambda: _publish_async(client, sandbox, call))
-                        await asyncio.wait_for(naive, 3 * CALL_BOUND)
+                        sent = _naively_async(lambda: _publish_async(client, sandbox, call))
+                        result = await asyncio.wait_for(sent, 3 * CALL_BOUND)
                     else:
-                        await asyncio.wait_for(_publish_async(client, sandbox, call), CALL_BOUND)
+                        result = await asyncio.wait_for(
+                            _publish_async(client, sandbox, call), CALL_BOUND
+                        )
+                    call.post_id = result.post_id
                 except asyncio.TimeoutError:
                     failure = None
                     report.overruns.append(f"call {call.index} hung (cancelled at the bound)")
@@ -417,9 +433,10 @@ def soak_sync(
             failure: BaseException | None = None
             try:
                 if naive_retry:
-                    _naively_sync(lambda: _publish_sync(client, sandbox, call))
+                    result = _naively_sync(lambda: _publish_sync(client, sandbox, call))
                 else:
-                    _publish_sync(client, sandbox, call)
+                    result = _publish_sync(client, sandbox, call)
+                call.post_id = result.post_id
             except Exception as exc:
                 failure = exc
             call.elapsed = time.monotonic() - started
