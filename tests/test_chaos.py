@@ -1,8 +1,9 @@
 """The chaos soak, short: both halves through the fault-injecting proxy (tests/support/chaos.py).
 
 ``nox -s soak`` runs the long version (5,000 calls a half) and prints its figures. Here: a few
-hundred calls a half, the detector's own tests (a naive retry, a leaked socket must be caught),
-and one call per fault kind with what the client must make of it.
+hundred calls a half, the detector's own tests (a naive retry, a crossed answer, a leaked
+socket and a leaked secret must be caught), one call per fault kind with what the client must
+make of it, and the regressions the soak's proxy found.
 """
 
 from __future__ import annotations

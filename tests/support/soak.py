@@ -7,8 +7,9 @@ on, then checks what the issue promises:
 * every call ends with a result or an error from ``oneall_push.errors``, never anything else,
   and no error (its text, repr, attributes or chain) shows the private key or the
   Authorization value;
-* no double post: a success has exactly one record in the sandbox, an unknown outcome at most
-  one, any other error none (so records never exceed successes plus unknown outcomes);
+* no double post: a success has exactly one record in the sandbox (with the post id it
+  reported), an unknown outcome at most one, any other error none (so records never exceed
+  successes plus unknown outcomes);
 * descriptors, client sockets and (async) tasks are back to their baseline once the client is
   closed; no ResourceWarning;
 * no call outlives its bound: every attempt's connect and read limits plus the retry waits,
