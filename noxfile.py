@@ -130,3 +130,11 @@ def benchmarks(session: nox.Session) -> None:
     session.install("-e", ".", *DEV)
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.run("python", "-m", f"benchmarks.{script.stem}", *session.posargs)
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """The chaos soak, long: 5,000 publish calls a half through the fault-injecting proxy
+    (``SOAK_CALLS`` or ``-- --calls N`` to change it); prints its figures, fails on a problem."""
+    session.install("-e", ".", *TEST)
+    session.run("python", "-m", "tests.support.soak", *session.posargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -17,7 +18,34 @@ from ..errors import (
 from ._http import AsyncTransport, Request, Response, Timeout
 from ._proxy import ProxyRoutes
 
+if TYPE_CHECKING:
+    from aiohttp.tracing import Trace
+
 __all__ = ["AsyncHttpTransport"]
+
+# Idle pooled connections tried before a new one is opened anyway.
+_MAX_STALE = 64
+
+
+class _QuietPoolConnector(aiohttp.TCPConnector):
+    """Reuses a pooled connection only if nothing arrived on it while it sat idle.
+
+    aiohttp parses whatever an idle keep-alive connection receives (a proxy's duplicated
+    answer, a server's 408 before it closes) and hands it to the next request sent on that
+    connection as its answer: a success carrying another post's id, while the real answer is
+    never read. Such a connection is closed here instead; the request goes on a fresh one.
+    """
+
+    async def connect(
+        self, req: aiohttp.ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.connector.Connection:
+        for _ in range(_MAX_STALE):
+            connection = await super().connect(req, traces, timeout)
+            protocol = connection.protocol
+            if protocol is None or not protocol.should_close:
+                return connection
+            connection.close()
+        return await super().connect(req, traces, timeout)
 
 
 class AsyncHttpTransport(AsyncTransport):
@@ -63,7 +91,7 @@ class AsyncHttpTransport(AsyncTransport):
                 "loop that used it (or use `async with`) before using it in a new one"
             )
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit_per_host)
+            connector = _QuietPoolConnector(limit=self._limit, limit_per_host=self._limit_per_host)
             self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
             self._owns_session = True
             self._loop = loop
