@@ -24,13 +24,13 @@ from .._io import AsyncBackend, AsyncTransport, Request, Response, Timeout
 from .._observe import Observer
 from .._retry import PushRetryRules
 from ..errors import NotFoundError, ResponseDecodeError, TokenNotFoundError, error_for_status
+from ..models.requests import RequestModel
 from ..models.results import Envelope, QueuedResult, Result
 from ._retry import send_with_retries
 from .jobs import AsyncJob, AsyncJobManager
 
 if TYPE_CHECKING:
     from ..endpoints import ApiEndpoint, Endpoint
-    from ..models.requests import RequestModel
 
 __all__ = ["AsyncBaseClient"]
 
@@ -146,9 +146,15 @@ class AsyncBaseClient:
         url = self.base_url + path + ("?" + urlencode(pairs) if pairs else "")
         body = None
         if endpoint.root is not None:
-            node = merge_extra_fields(
-                payload.to_wire(), extra_fields, {a.name for a in attrs.fields(type(payload))}
-            )
+            if isinstance(payload, RequestModel):
+                node = push_node(payload, extra_fields)
+            else:
+                node = merge_extra_fields(
+                    payload.to_wire(), extra_fields, {a.name for a in attrs.fields(type(payload))}
+                )
+            # Update rows nest the payload below request.update (``post``, ``channel.section``).
+            for key in reversed(endpoint.node):
+                node = {key: node}
             body = encode_request_body(endpoint.root, node)
         request = Request(
             method=endpoint.method,
