@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ..callbacks.config import CallbackConfig
     from ..fanout import FanOutEntry, FanOutReport, Target
     from ..hooks import Hooks
+    from ..reconcile import Verdict
     from ._accounts import SyncConnections, SyncIdentities, SyncSharing, SyncUsers
     from ._resources import (
         SyncFacebook,
@@ -213,6 +214,19 @@ class OneAll(SyncBaseClient):
             skip=skip,
             on_entry=on_entry,
         )
+
+    def reconcile(self, error: BaseException) -> Verdict:
+        """Did the Push call that raised ``error`` (an ``OutcomeUnknownError``) publish?
+
+        Looks the post up with the matching Pull resource (``twitter.publish_tweet`` ->
+        ``twitter.list_tweets``, page posts -> ``facebook.list_page_posts``, ...) and answers
+        ``Published`` (with the original call's typed result, rebuilt), ``NotPublished`` (safe
+        to send again) or ``Undecidable`` (``reason``: no Pull resource for the endpoint,
+        several matches, or the lookup failed). It never publishes anything.
+        """
+        from .reconcile import reconcile
+
+        return reconcile(self, error)
 
     def close(self) -> None:
         """Release the connection pool (and the callback store, if this client made it)."""
