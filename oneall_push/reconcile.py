@@ -25,7 +25,6 @@ from typing import Any, Literal
 import attrs
 
 from ._repr import fields_repr
-from .endpoints import by_id
 from .models import results as rs
 from .models.pull import PulledItem
 
@@ -40,6 +39,7 @@ __all__ = [
     "Verdict",
     "decide",
     "undecidable_without_rule",
+    "verdict_from_dict",
 ]
 
 # Clocks of the client and of OneAll differ, and Pull dates have one-second resolution: an item
@@ -160,14 +160,18 @@ class Undecidable:
 Verdict = Published | NotPublished | Undecidable
 
 
-def verdict_from_dict(document: Any) -> Mapping[str, Any] | None:
-    """A verdict read back from a report: its JSON form (kind, endpoint, id/checked/reason)."""
-    if isinstance(document, Mapping) and document.get("kind") in (
-        "published",
-        "not_published",
-        "undecidable",
-    ):
-        return dict(document)
+def verdict_from_dict(document: Any) -> Verdict | None:
+    """A verdict read back from its ``to_dict`` form (a Published keeps the item's id only)."""
+    if not isinstance(document, Mapping):
+        return None
+    kind, endpoint = document.get("kind"), document.get("endpoint")
+    endpoint = endpoint if isinstance(endpoint, str) else ""
+    if kind == "published":
+        return Published(endpoint=endpoint, item=PulledItem(id=str(document.get("id", ""))))
+    if kind == "not_published":
+        return NotPublished(endpoint=endpoint, checked=str(document.get("checked", "")))
+    if kind == "undecidable":
+        return Undecidable(endpoint=endpoint or None, reason=str(document.get("reason", "")))
     return None
 
 
@@ -248,6 +252,8 @@ def decide(attempt: PushAttempt, items: Sequence[PulledItem]) -> Verdict:
 
 
 def _rebuild(attempt: PushAttempt, item: PulledItem) -> rs.Result | None:
+    from .endpoints import by_id  # the table loads on first use, not with the client
+
     row = by_id(attempt.endpoint)
     location = getattr(item, "location", None)
     common: dict[str, Any] = {"provider": row.provider}

@@ -194,6 +194,7 @@ class AsyncOneAll(AsyncBaseClient):
         per_provider: int | Mapping[str, int] | None = None,
         skip: FanOutReport | Iterable[FanOutEntry] | None = None,
         on_entry: Callable[[FanOutEntry], object] | None = None,
+        reconcile: bool = False,
     ) -> FanOutReport:
         """Run each target (built with ``oneall_push.fanout.target``) once, at most
         ``concurrency`` at a time and ``per_provider`` per provider (one limit for all, or a
@@ -203,7 +204,9 @@ class AsyncOneAll(AsyncBaseClient):
         twice. Errors do not raise: each target gets an entry (``succeeded``, ``failed`` with
         ``retryable``, ``unknown``), passed to ``on_entry`` as soon as it is known, so a
         script can journal them. Targets whose key ``skip`` (an earlier report or journaled
-        entries) lists as succeeded or unknown are not run again (``skipped``).
+        entries) lists as succeeded or unknown are not run again (``skipped``). With
+        ``reconcile=True`` each unknown entry gets the ``verdict`` of :meth:`reconcile`; one
+        reconciled to ``NotPublished`` is in ``to_retry()`` and is not skipped on resume.
         """
         return await run_fan_out(
             self._backend,
@@ -212,6 +215,7 @@ class AsyncOneAll(AsyncBaseClient):
             per_provider=dict(per_provider) if isinstance(per_provider, Mapping) else per_provider,
             skip=skip,
             on_entry=on_entry,
+            reconcile_with=self if reconcile else None,
         )
 
     async def reconcile(self, error: BaseException) -> Verdict:
