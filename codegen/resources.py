@@ -106,11 +106,13 @@ def _method(e: Endpoint) -> str:
 
 
 def _provider_class(provider: str, endpoints: Iterable[Endpoint]) -> str:
+    from codegen import provider_api
+
     name = PROVIDER_CLASS[provider]
-    methods = "\n\n".join(_method(e) for e in endpoints)
+    methods = "\n\n".join([*(_method(e) for e in endpoints), *provider_api.methods(provider)])
     return (
         f"class Async{name}(AsyncResource):\n"
-        f'    """{name} resources of the Push API."""\n\n'
+        f'    """{name} resources of the Push, Update and Pull APIs."""\n\n'
         f"{methods}\n"
     )
 
@@ -125,6 +127,9 @@ def render_resources() -> str:
         _provider_class(p, [e for e in ENDPOINTS if e.provider == p]) for p in PROVIDERS
     )
     imported = ", ".join(sorted([*requests, *_aliases_used()]))
+    from codegen import provider_api
+
+    api_imports = provider_api.imports()
     return f'''"""One class per provider, one method per row of oneall_push.endpoints."""
 
 from __future__ import annotations
@@ -135,15 +140,18 @@ from typing import Any
 
 from .._deprecation import deprecated
 from .._io import Timeout
-from ..endpoints import ENDPOINTS
+from ..endpoints import ENDPOINTS, PROVIDER_API_ENDPOINTS
 from ..models.requests import {imported}
 from ..models.results import {", ".join(results)}
+{api_imports}
+from ._paginate import AsyncPaginator
 from ._resource import AsyncResource
 from .jobs import AsyncJob
 
 __all__ = [{", ".join(f'"Async{PROVIDER_CLASS[p]}"' for p in PROVIDERS)}]
 
 _E = {{e.id: e for e in ENDPOINTS}}
+_A = {{e.id: e for e in PROVIDER_API_ENDPOINTS}}
 
 
 {classes}'''

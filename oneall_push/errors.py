@@ -124,8 +124,13 @@ class OutcomeUnknownError(TransportError):
     """The request may have been processed: it was sent, then the exchange broke.
 
     Raised for read timeouts and disconnects after sending. The library never retries these,
-    because a Push POST repeated could publish twice. Check the user's timeline before retrying.
+    because a Push POST repeated could publish twice. Check the user's timeline before retrying:
+    ``client.reconcile(error)`` does it with the Pull API.
     """
+
+    # Set by the OneAll client on the error of a Push call: what was sent, to whom and when
+    # (an ``oneall_push.reconcile.PushAttempt``; kept out of the message: it holds a token).
+    push_attempt: Any = None
 
 
 class ResponseDecodeError(OneAllPushError):

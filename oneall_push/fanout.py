@@ -19,6 +19,7 @@ import attrs
 
 from ._outcomes import is_retryable, is_unknown_outcome
 from .errors import ConfigurationError
+from .reconcile import NotPublished, Verdict, verdict_from_dict
 
 __all__ = [
     "FanOutEntry",
@@ -98,7 +99,9 @@ class FanOutEntry:
 
     ``outcome``: ``succeeded`` (``result``), ``failed`` (``error``; ``retryable`` when it was
     provably not processed), ``unknown`` (``error``: it may have been published; never
-    retried), or ``skipped`` (done in an earlier run, per ``skip=``).
+    retried), or ``skipped`` (done in an earlier run, per ``skip=``). With
+    ``fan_out(..., reconcile=True)`` an unknown entry carries the ``verdict`` of
+    ``client.reconcile``: a ``NotPublished`` one is safe to run again (``to_retry``).
     """
 
     key: str
@@ -109,6 +112,14 @@ class FanOutEntry:
     result: Any = attrs.field(default=None, repr=False)
     error: BaseException | None = None
     target: Target[Any] | None = attrs.field(default=None, repr=False)
+    verdict: Verdict | None = None
+
+    @property
+    def safe_to_retry(self) -> bool:
+        """Provably not processed, or reconciled to not published."""
+        if self.outcome == "failed":
+            return self.retryable
+        return self.outcome == "unknown" and isinstance(self.verdict, NotPublished)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: key, endpoint, provider, outcome, retryable, and the error's type,
@@ -130,6 +141,8 @@ class FanOutEntry:
         post_id = getattr(self.result, "post_id", None)
         if isinstance(post_id, str):
             document["post_id"] = post_id
+        if self.verdict is not None:
+            document["verdict"] = self.verdict.to_dict()
         return document
 
     @classmethod
@@ -145,6 +158,7 @@ class FanOutEntry:
                 provider=str(document["provider"]),
                 outcome=outcome,
                 retryable=bool(document.get("retryable", False)),
+                verdict=verdict_from_dict(document.get("verdict")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigurationError(f"not a fan-out report entry: {exc}") from None
@@ -188,12 +202,9 @@ class FanOutReport:
         return [e for e in self.entries if e.outcome == "unknown"]
 
     def to_retry(self) -> list[Target[Any]]:
-        """The targets that failed provably unprocessed: safe to run again."""
-        return [
-            e.target
-            for e in self.entries
-            if e.outcome == "failed" and e.retryable and e.target is not None
-        ]
+        """The targets safe to run again: failed provably unprocessed, or unknown and
+        reconciled to not published."""
+        return [e.target for e in self.entries if e.safe_to_retry and e.target is not None]
 
     def to_dict(self) -> dict[str, Any]:
         counts = {o: 0 for o in ("succeeded", "failed", "unknown", "skipped")}
@@ -221,7 +232,7 @@ def skipped_keys(skip: FanOutReport | Iterable[FanOutEntry] | None) -> frozenset
     for entry in entries:
         if not isinstance(entry, FanOutEntry):
             raise ConfigurationError("skip= takes a FanOutReport or FanOutEntry objects")
-        if entry.outcome in _DONE or entry.outcome == "skipped":
+        if (entry.outcome in _DONE or entry.outcome == "skipped") and not entry.safe_to_retry:
             keys.add(entry.key)
     return frozenset(keys)
 

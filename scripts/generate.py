@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from codegen.accounts import render_account_reference, render_accounts  # noqa: E402
+from codegen.provider_api import render_provider_api_reference  # noqa: E402
 from codegen.resources import render_reference, render_resources  # noqa: E402
 
 # Staged inside the repo so ruff applies the project's settings; one fresh folder per run.
@@ -164,7 +165,9 @@ def _render(staging: Path) -> dict[Path, str]:
         )
     head, rest = readme.split(MARK_START, 1)
     _, tail = rest.split(MARK_END, 1)
-    reference = f"{render_reference()}\n{render_account_reference()}"
+    reference = (
+        f"{render_reference()}\n{render_account_reference()}\n{render_provider_api_reference()}"
+    )
     outputs[README] = f"{head}{MARK_START}\n{reference}{MARK_END}{tail}"
     return outputs
 

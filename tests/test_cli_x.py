@@ -319,7 +319,7 @@ async def test_the_demo_fails_when_the_x_step_fails() -> None:
     report = out.getvalue()
     assert "10. FAIL  X: chunked media upload (v2) with progress and processing status" in report
     assert "MediaProcessingError: media " in report
-    assert "1 of 13 steps FAILED" in report
+    assert "1 of 15 steps FAILED" in report
 
 
 # --- x post --------------------------------------------------------------------------------------

@@ -45,10 +45,10 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 def test_the_demo_runs_green() -> None:
     code, out, _ = run_cli("demo", "--callback-delay", "0.01")
     assert code == 0, out
-    assert "All 13 steps passed" in out
+    assert "All 15 steps passed" in out
     # The user guide gives the same count.
     guide = (ROOT / "docs" / "sandbox.md").read_text(encoding="utf-8")
-    assert re.findall(r"\((\d+) steps\)", guide) == ["13"]
+    assert re.findall(r"\((\d+) steps\)", guide) == ["15"]
     assert "callback received: video_id" in out
     assert re.search(r"^10\. ok    X: chunked media upload \(v2\)", out, re.MULTILINE), out
     assert "processing: pending -> in_progress 33% -> succeeded 100%" in out
@@ -66,7 +66,7 @@ async def test_the_demo_fails_loudly_when_a_step_fails() -> None:
     assert await run_demo(sandbox, out) == 1
     assert "FAIL  LinkedIn: publish a company post" in out.getvalue()
     assert "ServerError" in out.getvalue()
-    assert "1 of 13 steps FAILED" in out.getvalue()
+    assert "1 of 15 steps FAILED" in out.getvalue()
 
 
 def _steps(out: str) -> list[tuple[int, str, str]]:
@@ -82,9 +82,9 @@ def test_the_demo_exits_1_through_main_when_a_step_fails() -> None:
     )
     assert code == 1, out
     steps = _steps(out)
-    assert [number for number, _, _ in steps] == list(range(1, 14))
+    assert [number for number, _, _ in steps] == list(range(1, 16))
     assert [title for _, outcome, title in steps if outcome != "ok"] == ["Pinterest: publish a pin"]
-    assert "1 of 13 steps FAILED." in out
+    assert "1 of 15 steps FAILED." in out
 
 
 def test_the_demo_shows_the_steps_it_had_to_skip() -> None:
@@ -93,13 +93,13 @@ def test_the_demo_shows_the_steps_it_had_to_skip() -> None:
     )
     assert code == 1, out
     steps = _steps(out)
-    assert [number for number, _, _ in steps] == list(range(1, 14))
+    assert [number for number, _, _ in steps] == list(range(1, 16))
     assert steps[1:3] == [
         (2, "FAIL", "Twitter: upload a picture"),
         (3, "SKIP", "Twitter: tweet with the picture attached"),
     ]
     assert all(outcome == "ok" for _, outcome, _ in [steps[0], *steps[3:]])
-    assert "1 of 13 steps FAILED, 1 skipped." in out
+    assert "1 of 15 steps FAILED, 1 skipped." in out
 
 
 def test_every_row_has_a_command() -> None:

@@ -12,7 +12,14 @@ import pytest
 
 from oneall_push import ENDPOINTS, AsyncOneAll, OneAll
 from oneall_push._convert import strict_converter
-from oneall_push.endpoints import ACCOUNT_ENDPOINTS, PROVIDERS, TABLE, ApiEndpoint, by_id
+from oneall_push.endpoints import (
+    ACCOUNT_ENDPOINTS,
+    PROVIDER_API_ENDPOINTS,
+    PROVIDERS,
+    TABLE,
+    ApiEndpoint,
+    by_id,
+)
 from oneall_push.models import results
 from tests.support.samples import RESULT_DATA
 
@@ -103,6 +110,7 @@ def test_providers_are_client_attributes() -> None:
     for provider in PROVIDERS:
         group = getattr(client, provider)
         names = {e.name for e in ENDPOINTS if e.provider == provider}
+        names |= {e.name for e in PROVIDER_API_ENDPOINTS if e.group == provider}
         public = {n for n in dir(group) if not n.startswith("_")}
         assert public == names
     client.close()
@@ -161,8 +169,11 @@ DOCUMENTED_ACCOUNT_ROUTES = {
 
 def test_account_rows_are_the_documented_routes() -> None:
     assert {(e.method, e.path) for e in ACCOUNT_ENDPOINTS} == DOCUMENTED_ACCOUNT_ROUTES
-    assert (*ENDPOINTS, *ACCOUNT_ENDPOINTS) == TABLE
-    assert {e.family for e in TABLE} == {"push", "connection", "user", "identity", "sharing"}
+    assert (*ENDPOINTS, *ACCOUNT_ENDPOINTS, *PROVIDER_API_ENDPOINTS) == TABLE
+    assert {e.family for e in TABLE} == {
+        *("push", "connection", "user", "identity", "sharing"),
+        *("update", "pull"),
+    }
     assert {e.id for e in ACCOUNT_ENDPOINTS if e.paginated} == {
         "connections.list",
         "users.list",
@@ -210,3 +221,65 @@ def test_account_namespaces_hold_exactly_their_rows() -> None:
         public = {n for n in dir(getattr(client, group)) if not n.startswith("_")}
         assert public == {e.name for e in ACCOUNT_ENDPOINTS if e.group == group}
     client.close()
+
+
+# The Update API's resources as the docs list them (oneall-push-api.md §1.6) and the Pull
+# resources of the docs' menu and OneAll's PHP SDK (oneall-beyond-push §1.1).
+DOCUMENTED_UPDATE_ROUTES = {
+    ("PUT", "/facebook/page/<page_id>/post/<post_id>.json"),
+    ("DELETE", "/facebook/page/<page_id>/post/<post_id>.json"),
+    ("DELETE", "/facebook/page/<page_id>/picture/<picture_id>.json"),
+    ("DELETE", "/facebook/page/<page_id>/video/<video_id>.json"),
+    ("PUT", "/pinterest/pin/<pin_id>.json"),
+    ("DELETE", "/pinterest/pin/<pin_id>.json"),
+    ("DELETE", "/twitter/post/<post_id>.json"),
+    ("PUT", "/youtube/channel/section/<section_id>.json"),
+    ("DELETE", "/youtube/channel/section/<section_id>.json"),
+    ("PUT", "/youtube/playlist/<playlist_id>.json"),
+    ("DELETE", "/youtube/playlist/<playlist_id>.json"),
+    ("DELETE", "/youtube/playlist/<playlist_id>/video/<video_id>.json"),
+}
+DOCUMENTED_PULL_PATHS = {
+    *("/facebook/likes.json", "/facebook/posts.json", "/facebook/groups.json"),
+    *("/facebook/pages.json", "/facebook/group/<group_id>/posts.json"),
+    *("/facebook/page/<page_id>/posts.json", "/linkedin/user/posts.json"),
+    *("/linkedin/companies.json", "/linkedin/company/<company_id>/posts.json"),
+    *("/pinterest/boards.json", "/pinterest/board/<board_id>/pins.json", "/pinterest/pins.json"),
+    *("/twitter/tweets.json", "/youtube/videos.json"),
+}
+
+
+def test_update_and_pull_rows_are_the_documented_routes() -> None:
+    update = {
+        (e.method, e.path.removeprefix("/update/identities/<identity_token>"))
+        for e in PROVIDER_API_ENDPOINTS
+        if e.family == "update"
+    }
+    assert update == DOCUMENTED_UPDATE_ROUTES
+    pull = [e for e in PROVIDER_API_ENDPOINTS if e.family == "pull"]
+    assert {e.path.removeprefix("/pull/identities/<identity_token>") for e in pull} == (
+        DOCUMENTED_PULL_PATHS
+    )
+    assert {e.method for e in pull} == {"GET"}
+    # No public copy shows a Pull answer: every Pull row says its shape is inferred.
+    assert {e.doc_status for e in pull} == {"inferred"}
+    for e in PROVIDER_API_ENDPOINTS:
+        assert e.family == "pull" or e.doc_url, f"{e.id}: an Update row names its page"
+        assert (e.root == "update") == (e.method == "PUT")
+
+
+@pytest.mark.parametrize("endpoint", PROVIDER_API_ENDPOINTS, ids=lambda e: e.id)
+def test_both_halves_expose_every_update_and_pull_row_alike(endpoint: ApiEndpoint) -> None:
+    async_client = AsyncOneAll(subdomain="s", public_key="p", private_key="k")
+    sync_client = OneAll(subdomain="s", public_key="p", private_key="k")
+    a_method = getattr(getattr(async_client, endpoint.group), endpoint.name)
+    s_method = getattr(getattr(sync_client, endpoint.group), endpoint.name)
+    sync_client.close()
+    assert inspect.iscoroutinefunction(a_method) is not endpoint.paginated
+    assert not inspect.iscoroutinefunction(s_method)
+    a, s = inspect.signature(a_method), inspect.signature(s_method)
+    assert list(a.parameters) == list(s.parameters)
+    positional = [
+        n for n, p in a.parameters.items() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
+    assert positional == list(endpoint.path_params)

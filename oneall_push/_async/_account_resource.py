@@ -14,7 +14,7 @@ from ._paginate import AsyncPaginator
 if TYPE_CHECKING:
     from ..endpoints import ApiEndpoint
 
-__all__ = ["AsyncAccountResource"]
+__all__ = ["AsyncAccountResource", "fetch_row"]
 
 M = TypeVar("M")
 
@@ -37,25 +37,15 @@ class AsyncAccountResource:
         extra_fields: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
     ) -> M:
-        envelope, data, response = await self._client._call_account(
-            endpoint, path_params, payload=payload, extra_fields=extra_fields, timeout=timeout
+        return await fetch_row(
+            self._client,
+            endpoint,
+            path_params,
+            parse,
+            payload=payload,
+            extra_fields=extra_fields,
+            timeout=timeout,
         )
-        try:
-            result = parse(data if data is not None else {})
-        except (ValueError, TypeError) as exc:
-            # A write that answered 2xx went through even if its body cannot be read.
-            error = UnreadableSuccessError if endpoint.method != "GET" else ResponseDecodeError
-            raise error(
-                f"result of {endpoint.id} cannot be read: {exc}",
-                status=response.status,
-                body_excerpt=_excerpt(data),
-                endpoint=endpoint.id,
-            ) from None
-        # Results are frozen; the envelope and the answer are attached in place.
-        object.__setattr__(result, "envelope", envelope)
-        if hasattr(result, "info") and not getattr(result, "info", ""):
-            object.__setattr__(result, "info", envelope.status.info)
-        return result
 
     def _paginate(
         self,
@@ -76,3 +66,43 @@ class AsyncAccountResource:
             start_page=start_page,
             timeout=timeout,
         )
+
+
+async def fetch_row(
+    client: AsyncBaseClient,
+    endpoint: ApiEndpoint,
+    path_params: Mapping[str, str],
+    parse: Callable[[Any], M],
+    *,
+    payload: Any = None,
+    extra_fields: Mapping[str, Any] | None = None,
+    query: Mapping[str, str] | None = None,
+    timeout: Timeout | float | None = None,
+) -> M:
+    """Send one row of ``ACCOUNT_ENDPOINTS`` or ``PROVIDER_API_ENDPOINTS`` and parse its data."""
+    envelope, data, response = await client._call_account(
+        endpoint,
+        path_params,
+        query=query,
+        payload=payload,
+        extra_fields=extra_fields,
+        timeout=timeout,
+    )
+    try:
+        result = parse(data if data is not None else {})
+    except (ValueError, TypeError) as exc:
+        # A write that answered 2xx went through even if its body cannot be read.
+        error = UnreadableSuccessError if endpoint.method != "GET" else ResponseDecodeError
+        raise error(
+            f"result of {endpoint.id} cannot be read: {exc}",
+            status=response.status,
+            body_excerpt=_excerpt(data),
+            endpoint=endpoint.id,
+        ) from None
+    # Results are frozen; the envelope and the answer are attached in place.
+    object.__setattr__(result, "envelope", envelope)
+    if hasattr(result, "info") and not getattr(result, "info", ""):
+        object.__setattr__(result, "info", envelope.status.info)
+    if hasattr(result, "http"):
+        object.__setattr__(result, "http", response)
+    return result

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..callbacks.config import CallbackConfig
     from ..fanout import FanOutEntry, FanOutReport, Target
     from ..hooks import Hooks
+    from ..reconcile import Verdict
     from ._accounts import AsyncConnections, AsyncIdentities, AsyncSharing, AsyncUsers
     from ._resources import (
         AsyncFacebook,
@@ -193,6 +194,7 @@ class AsyncOneAll(AsyncBaseClient):
         per_provider: int | Mapping[str, int] | None = None,
         skip: FanOutReport | Iterable[FanOutEntry] | None = None,
         on_entry: Callable[[FanOutEntry], object] | None = None,
+        reconcile: bool = False,
     ) -> FanOutReport:
         """Run each target (built with ``oneall_push.fanout.target``) once, at most
         ``concurrency`` at a time and ``per_provider`` per provider (one limit for all, or a
@@ -202,7 +204,9 @@ class AsyncOneAll(AsyncBaseClient):
         twice. Errors do not raise: each target gets an entry (``succeeded``, ``failed`` with
         ``retryable``, ``unknown``), passed to ``on_entry`` as soon as it is known, so a
         script can journal them. Targets whose key ``skip`` (an earlier report or journaled
-        entries) lists as succeeded or unknown are not run again (``skipped``).
+        entries) lists as succeeded or unknown are not run again (``skipped``). With
+        ``reconcile=True`` each unknown entry gets the ``verdict`` of :meth:`reconcile`; one
+        reconciled to ``NotPublished`` is in ``to_retry()`` and is not skipped on resume.
         """
         return await run_fan_out(
             self._backend,
@@ -211,7 +215,21 @@ class AsyncOneAll(AsyncBaseClient):
             per_provider=dict(per_provider) if isinstance(per_provider, Mapping) else per_provider,
             skip=skip,
             on_entry=on_entry,
+            reconcile_with=self if reconcile else None,
         )
+
+    async def reconcile(self, error: BaseException) -> Verdict:
+        """Did the Push call that raised ``error`` (an ``OutcomeUnknownError``) publish?
+
+        Looks the post up with the matching Pull resource (``twitter.publish_tweet`` ->
+        ``twitter.list_tweets``, page posts -> ``facebook.list_page_posts``, ...) and answers
+        ``Published`` (with the original call's typed result, rebuilt), ``NotPublished`` (safe
+        to send again) or ``Undecidable`` (``reason``: no Pull resource for the endpoint,
+        several matches, or the lookup failed). It never publishes anything.
+        """
+        from .reconcile import reconcile
+
+        return await reconcile(self, error)
 
     async def close(self) -> None:
         """Release the connection pool (and the callback store, if this client made it)."""

@@ -9,7 +9,19 @@ from typing import Any
 
 from .._deprecation import deprecated
 from .._io import Timeout
-from ..endpoints import ENDPOINTS
+from ..endpoints import ENDPOINTS, PROVIDER_API_ENDPOINTS
+from ..models.pull import (
+    PulledBoard,
+    PulledCompany,
+    PulledGroup,
+    PulledLike,
+    PulledPage,
+    PulledPin,
+    PulledPost,
+    PulledTweet,
+    PulledVideo,
+    PullList,
+)
 from ..models.requests import (
     FacebookGroupPicture,
     FacebookGroupPost,
@@ -43,16 +55,27 @@ from ..models.results import (
     PostResult,
     VideoResult,
 )
+from ..models.update import (
+    Deleted,
+    FacebookPagePostUpdate,
+    PinterestPinUpdate,
+    TwitterTweetsQuery,
+    Updated,
+    YouTubeChannelSectionUpdate,
+    YouTubePlaylistUpdate,
+)
+from ._paginate import AsyncPaginator
 from ._resource import AsyncResource
 from .jobs import AsyncJob
 
 __all__ = ["AsyncFacebook", "AsyncLinkedIn", "AsyncPinterest", "AsyncTwitter", "AsyncYouTube"]
 
 _E = {e.id: e for e in ENDPOINTS}
+_A = {e.id: e for e in PROVIDER_API_ENDPOINTS}
 
 
 class AsyncFacebook(AsyncResource):
-    """Facebook resources of the Push API."""
+    """Facebook resources of the Push, Update and Pull APIs."""
 
     @deprecated(
         "facebook.publish_user_post is deprecated: Facebook removed publishing to personal profiles for third-party apps on 2018-08-01."
@@ -308,9 +331,244 @@ class AsyncFacebook(AsyncResource):
             timeout=timeout,
         )
 
+    async def update_page_post(
+        self,
+        identity_token: str,
+        page_id: str,
+        post_id: str,
+        *,
+        message: str | None = None,
+        link: str | None = None,
+        attachments: list[str] | tuple[str, ...] | None = None,
+        extra_fields: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+    ) -> Updated:
+        """Edit a post on a page the user administers.
+
+        ``PUT /update/identities/<identity_token>/facebook/page/<page_id>/post/<post_id>.json`` (verified).
+        Answers a Updated confirmation naming post_id; never None.
+        See https://docs.oneall.com/api/resources/update/facebook/page/post/
+        """
+        payload = FacebookPagePostUpdate(message=message, link=link, attachments=attachments)
+        return await self._edit(
+            _A["facebook.update_page_post"],
+            {"identity_token": identity_token, "page_id": page_id, "post_id": post_id},
+            Updated,
+            payload=payload,
+            extra_fields=extra_fields,
+            timeout=timeout,
+        )
+
+    async def delete_page_post(
+        self,
+        identity_token: str,
+        page_id: str,
+        post_id: str,
+        *,
+        timeout: Timeout | float | None = None,
+    ) -> Deleted:
+        """Delete a post on a page the user administers.
+
+        ``DELETE /update/identities/<identity_token>/facebook/page/<page_id>/post/<post_id>.json`` (verified).
+        Answers a Deleted confirmation naming post_id; never None.
+        See https://docs.oneall.com/api/resources/update/facebook/page/post/
+        """
+        return await self._edit(
+            _A["facebook.delete_page_post"],
+            {"identity_token": identity_token, "page_id": page_id, "post_id": post_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    async def delete_page_picture(
+        self,
+        identity_token: str,
+        page_id: str,
+        picture_id: str,
+        *,
+        timeout: Timeout | float | None = None,
+    ) -> Deleted:
+        """Delete a picture of a page the user administers.
+
+        ``DELETE /update/identities/<identity_token>/facebook/page/<page_id>/picture/<picture_id>.json`` (verified).
+        Answers a Deleted confirmation naming picture_id; never None.
+        See https://docs.oneall.com/api/resources/update/facebook/page/picture/
+        """
+        return await self._edit(
+            _A["facebook.delete_page_picture"],
+            {"identity_token": identity_token, "page_id": page_id, "picture_id": picture_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    async def delete_page_video(
+        self,
+        identity_token: str,
+        page_id: str,
+        video_id: str,
+        *,
+        timeout: Timeout | float | None = None,
+    ) -> Deleted:
+        """Delete a video of a page the user administers.
+
+        ``DELETE /update/identities/<identity_token>/facebook/page/<page_id>/video/<video_id>.json`` (verified).
+        Answers a Deleted confirmation naming video_id; never None.
+        See https://docs.oneall.com/api/resources/update/facebook/page/video/
+        """
+        return await self._edit(
+            _A["facebook.delete_page_video"],
+            {"identity_token": identity_token, "page_id": page_id, "video_id": video_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    def list_pages(
+        self,
+        identity_token: str,
+        *,
+        page_size: int = 25,
+        start_page: int = 1,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncPaginator[PulledPage]:
+        """List the pages the user administers.
+
+        ``GET /pull/identities/<identity_token>/facebook/pages.json`` (inferred).
+        Pages (``page``, ``num_pages``) are fetched as iteration reaches them; ``.pages()`` yields the pages.
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Paging parameters from OneAll's PHP SDK; response shape inferred.
+        """
+        return self._pages(
+            _A["facebook.list_pages"],
+            {"identity_token": identity_token},
+            PulledPage,
+            page_size=page_size,
+            start_page=start_page,
+            timeout=timeout,
+        )
+
+    def list_groups(
+        self,
+        identity_token: str,
+        *,
+        page_size: int = 25,
+        start_page: int = 1,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncPaginator[PulledGroup]:
+        """List the groups the user is a member of.
+
+        ``GET /pull/identities/<identity_token>/facebook/groups.json`` (inferred).
+        Pages (``page``, ``num_groups``) are fetched as iteration reaches them; ``.pages()`` yields the pages.
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Paging parameters from OneAll's PHP SDK; response shape inferred.
+        """
+        return self._pages(
+            _A["facebook.list_groups"],
+            {"identity_token": identity_token},
+            PulledGroup,
+            page_size=page_size,
+            start_page=start_page,
+            timeout=timeout,
+        )
+
+    def list_likes(
+        self,
+        identity_token: str,
+        *,
+        page_size: int = 25,
+        start_page: int = 1,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncPaginator[PulledLike]:
+        """List the pages the user likes.
+
+        ``GET /pull/identities/<identity_token>/facebook/likes.json`` (inferred).
+        Pages (``page``, ``num_likes``) are fetched as iteration reaches them; ``.pages()`` yields the pages.
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Paging parameters from OneAll's PHP SDK; response shape inferred.
+        """
+        return self._pages(
+            _A["facebook.list_likes"],
+            {"identity_token": identity_token},
+            PulledLike,
+            page_size=page_size,
+            start_page=start_page,
+            timeout=timeout,
+        )
+
+    def list_posts(
+        self,
+        identity_token: str,
+        *,
+        page_size: int = 25,
+        start_page: int = 1,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncPaginator[PulledPost]:
+        """List the posts of the user's profile.
+
+        ``GET /pull/identities/<identity_token>/facebook/posts.json`` (inferred).
+        Pages (``page``, ``num_posts``) are fetched as iteration reaches them; ``.pages()`` yields the pages.
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Paging parameters from OneAll's PHP SDK; response shape inferred.
+        """
+        return self._pages(
+            _A["facebook.list_posts"],
+            {"identity_token": identity_token},
+            PulledPost,
+            page_size=page_size,
+            start_page=start_page,
+            timeout=timeout,
+        )
+
+    def list_page_posts(
+        self,
+        identity_token: str,
+        page_id: str,
+        *,
+        page_size: int = 25,
+        start_page: int = 1,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncPaginator[PulledPost]:
+        """List the posts of a page the user administers.
+
+        ``GET /pull/identities/<identity_token>/facebook/page/<page_id>/posts.json`` (inferred).
+        Pages (``page``, ``num_posts``) are fetched as iteration reaches them; ``.pages()`` yields the pages.
+        Paging parameters from OneAll's PHP SDK; response shape inferred.
+        """
+        return self._pages(
+            _A["facebook.list_page_posts"],
+            {"identity_token": identity_token, "page_id": page_id},
+            PulledPost,
+            page_size=page_size,
+            start_page=start_page,
+            timeout=timeout,
+        )
+
+    def list_group_posts(
+        self,
+        identity_token: str,
+        group_id: str,
+        *,
+        page_size: int = 25,
+        start_page: int = 1,
+        timeout: Timeout | float | None = None,
+    ) -> AsyncPaginator[PulledPost]:
+        """List the posts of a group the user is a member of.
+
+        ``GET /pull/identities/<identity_token>/facebook/group/<group_id>/posts.json`` (inferred).
+        Pages (``page``, ``num_posts``) are fetched as iteration reaches them; ``.pages()`` yields the pages.
+        Paging parameters from OneAll's PHP SDK; response shape inferred.
+        """
+        return self._pages(
+            _A["facebook.list_group_posts"],
+            {"identity_token": identity_token, "group_id": group_id},
+            PulledPost,
+            page_size=page_size,
+            start_page=start_page,
+            timeout=timeout,
+        )
+
 
 class AsyncLinkedIn(AsyncResource):
-    """LinkedIn resources of the Push API."""
+    """LinkedIn resources of the Push, Update and Pull APIs."""
 
     async def publish_user_post(
         self,
@@ -376,9 +634,59 @@ class AsyncLinkedIn(AsyncResource):
             timeout=timeout,
         )
 
+    async def list_user_posts(
+        self, identity_token: str, *, timeout: Timeout | float | None = None
+    ) -> PullList[PulledPost]:
+        """List the user's posts.
+
+        ``GET /pull/identities/<identity_token>/linkedin/user/posts.json`` (inferred).
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Response shape inferred (no public copy shows it).
+        """
+        return await self._pull(
+            _A["linkedin.list_user_posts"],
+            {"identity_token": identity_token},
+            PulledPost,
+            query=None,
+            timeout=timeout,
+        )
+
+    async def list_companies(
+        self, identity_token: str, *, timeout: Timeout | float | None = None
+    ) -> PullList[PulledCompany]:
+        """List the company pages the user administers.
+
+        ``GET /pull/identities/<identity_token>/linkedin/companies.json`` (inferred).
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Response shape inferred (no public copy shows it).
+        """
+        return await self._pull(
+            _A["linkedin.list_companies"],
+            {"identity_token": identity_token},
+            PulledCompany,
+            query=None,
+            timeout=timeout,
+        )
+
+    async def list_company_posts(
+        self, identity_token: str, company_id: str, *, timeout: Timeout | float | None = None
+    ) -> PullList[PulledPost]:
+        """List the posts of a company page.
+
+        ``GET /pull/identities/<identity_token>/linkedin/company/<company_id>/posts.json`` (inferred).
+        Response shape inferred (no public copy shows it).
+        """
+        return await self._pull(
+            _A["linkedin.list_company_posts"],
+            {"identity_token": identity_token, "company_id": company_id},
+            PulledPost,
+            query=None,
+            timeout=timeout,
+        )
+
 
 class AsyncPinterest(AsyncResource):
-    """Pinterest resources of the Push API."""
+    """Pinterest resources of the Push, Update and Pull APIs."""
 
     async def publish_pin(
         self,
@@ -430,9 +738,103 @@ class AsyncPinterest(AsyncResource):
             timeout=timeout,
         )
 
+    async def update_pin(
+        self,
+        identity_token: str,
+        pin_id: str,
+        *,
+        board: str | None = None,
+        description: str | None = None,
+        link: str | None = None,
+        extra_fields: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+    ) -> Updated:
+        """Edit a pin.
+
+        ``PUT /update/identities/<identity_token>/pinterest/pin/<pin_id>.json`` (verified).
+        Answers a Updated confirmation naming pin_id; never None.
+        PUT appears in some versions of the docs only.
+        See https://docs.oneall.com/api/resources/update/pinterest/pin/
+        """
+        payload = PinterestPinUpdate(board=board, description=description, link=link)
+        return await self._edit(
+            _A["pinterest.update_pin"],
+            {"identity_token": identity_token, "pin_id": pin_id},
+            Updated,
+            payload=payload,
+            extra_fields=extra_fields,
+            timeout=timeout,
+        )
+
+    async def delete_pin(
+        self, identity_token: str, pin_id: str, *, timeout: Timeout | float | None = None
+    ) -> Deleted:
+        """Delete a pin.
+
+        ``DELETE /update/identities/<identity_token>/pinterest/pin/<pin_id>.json`` (verified).
+        Answers a Deleted confirmation naming pin_id; never None.
+        See https://docs.oneall.com/api/resources/update/pinterest/pin/
+        """
+        return await self._edit(
+            _A["pinterest.delete_pin"],
+            {"identity_token": identity_token, "pin_id": pin_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    async def list_boards(
+        self, identity_token: str, *, timeout: Timeout | float | None = None
+    ) -> PullList[PulledBoard]:
+        """List the user's boards.
+
+        ``GET /pull/identities/<identity_token>/pinterest/boards.json`` (inferred).
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Response shape inferred (no public copy shows it).
+        """
+        return await self._pull(
+            _A["pinterest.list_boards"],
+            {"identity_token": identity_token},
+            PulledBoard,
+            query=None,
+            timeout=timeout,
+        )
+
+    async def list_board_pins(
+        self, identity_token: str, board_id: str, *, timeout: Timeout | float | None = None
+    ) -> PullList[PulledPin]:
+        """List the pins of a board.
+
+        ``GET /pull/identities/<identity_token>/pinterest/board/<board_id>/pins.json`` (inferred).
+        Response shape inferred (no public copy shows it).
+        """
+        return await self._pull(
+            _A["pinterest.list_board_pins"],
+            {"identity_token": identity_token, "board_id": board_id},
+            PulledPin,
+            query=None,
+            timeout=timeout,
+        )
+
+    async def list_pins(
+        self, identity_token: str, *, timeout: Timeout | float | None = None
+    ) -> PullList[PulledPin]:
+        """List the user's pins.
+
+        ``GET /pull/identities/<identity_token>/pinterest/pins.json`` (inferred).
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Response shape inferred (no public copy shows it).
+        """
+        return await self._pull(
+            _A["pinterest.list_pins"],
+            {"identity_token": identity_token},
+            PulledPin,
+            query=None,
+            timeout=timeout,
+        )
+
 
 class AsyncTwitter(AsyncResource):
-    """Twitter resources of the Push API."""
+    """Twitter resources of the Push, Update and Pull APIs."""
 
     async def publish_tweet(
         self,
@@ -508,9 +910,52 @@ class AsyncTwitter(AsyncResource):
             timeout=timeout,
         )
 
+    async def delete_tweet(
+        self, identity_token: str, post_id: str, *, timeout: Timeout | float | None = None
+    ) -> Deleted:
+        """Delete a tweet.
+
+        ``DELETE /update/identities/<identity_token>/twitter/post/<post_id>.json`` (verified).
+        Answers a Deleted confirmation naming post_id; never None.
+        Tweets cannot be edited.
+        See https://docs.oneall.com/api/resources/update/twitter/post/
+        """
+        return await self._edit(
+            _A["twitter.delete_tweet"],
+            {"identity_token": identity_token, "post_id": post_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    async def list_tweets(
+        self,
+        identity_token: str,
+        *,
+        num_tweets: int | None = None,
+        after_tweet_id: str | None = None,
+        only_tweet_id: str | None = None,
+        timeout: Timeout | float | None = None,
+    ) -> PullList[PulledTweet]:
+        """List the user's tweets, newest first.
+
+        ``GET /pull/identities/<identity_token>/twitter/tweets.json`` (inferred).
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Parameters from OneAll's PHP SDK; after_tweet_id: newer than that tweet.
+        """
+        query = TwitterTweetsQuery(
+            num_tweets=num_tweets, after_tweet_id=after_tweet_id, only_tweet_id=only_tweet_id
+        )
+        return await self._pull(
+            _A["twitter.list_tweets"],
+            {"identity_token": identity_token},
+            PulledTweet,
+            query=query.to_query(),
+            timeout=timeout,
+        )
+
 
 class AsyncYouTube(AsyncResource):
-    """YouTube resources of the Push API."""
+    """YouTube resources of the Push, Update and Pull APIs."""
 
     async def upload_video(
         self,
@@ -635,5 +1080,146 @@ class AsyncYouTube(AsyncResource):
             payload,
             ChannelSectionResult,
             extra_fields=extra_fields,
+            timeout=timeout,
+        )
+
+    async def update_channel_section(
+        self,
+        identity_token: str,
+        section_id: str,
+        *,
+        type: str | None = None,
+        style: str | None = None,
+        title: str | None = None,
+        position: int | None = None,
+        default_language: str | None = None,
+        playlists: list[str] | tuple[str, ...] | None = None,
+        extra_fields: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+    ) -> Updated:
+        """Edit a section of the user's channel.
+
+        ``PUT /update/identities/<identity_token>/youtube/channel/section/<section_id>.json`` (inferred).
+        Answers a Updated confirmation naming section_id; never None.
+        The docs' field list is cut off; pass other keys in extra_fields.
+        See https://docs.oneall.com/api/resources/update/youtube/channel/section/
+        """
+        payload = YouTubeChannelSectionUpdate(
+            type=type,
+            style=style,
+            title=title,
+            position=position,
+            default_language=default_language,
+            playlists=playlists,
+        )
+        return await self._edit(
+            _A["youtube.update_channel_section"],
+            {"identity_token": identity_token, "section_id": section_id},
+            Updated,
+            payload=payload,
+            extra_fields=extra_fields,
+            timeout=timeout,
+        )
+
+    async def delete_channel_section(
+        self, identity_token: str, section_id: str, *, timeout: Timeout | float | None = None
+    ) -> Deleted:
+        """Delete a section of the user's channel.
+
+        ``DELETE /update/identities/<identity_token>/youtube/channel/section/<section_id>.json`` (verified).
+        Answers a Deleted confirmation naming section_id; never None.
+        See https://docs.oneall.com/api/resources/update/youtube/channel/section/
+        """
+        return await self._edit(
+            _A["youtube.delete_channel_section"],
+            {"identity_token": identity_token, "section_id": section_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    async def update_playlist(
+        self,
+        identity_token: str,
+        playlist_id: str,
+        *,
+        title: str,
+        description: str | None = None,
+        privacy_status: PrivacyStatus | None = None,
+        default_language: str | None = None,
+        extra_fields: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+    ) -> Updated:
+        """Edit a playlist.
+
+        ``PUT /update/identities/<identity_token>/youtube/playlist/<playlist_id>.json`` (verified).
+        Answers a Updated confirmation naming playlist_id; never None.
+        See https://docs.oneall.com/api/resources/update/youtube/playlist/
+        """
+        payload = YouTubePlaylistUpdate(
+            title=title,
+            description=description,
+            privacy_status=privacy_status,
+            default_language=default_language,
+        )
+        return await self._edit(
+            _A["youtube.update_playlist"],
+            {"identity_token": identity_token, "playlist_id": playlist_id},
+            Updated,
+            payload=payload,
+            extra_fields=extra_fields,
+            timeout=timeout,
+        )
+
+    async def delete_playlist(
+        self, identity_token: str, playlist_id: str, *, timeout: Timeout | float | None = None
+    ) -> Deleted:
+        """Delete a playlist.
+
+        ``DELETE /update/identities/<identity_token>/youtube/playlist/<playlist_id>.json`` (verified).
+        Answers a Deleted confirmation naming playlist_id; never None.
+        See https://docs.oneall.com/api/resources/update/youtube/playlist/
+        """
+        return await self._edit(
+            _A["youtube.delete_playlist"],
+            {"identity_token": identity_token, "playlist_id": playlist_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    async def delete_playlist_video(
+        self,
+        identity_token: str,
+        playlist_id: str,
+        video_id: str,
+        *,
+        timeout: Timeout | float | None = None,
+    ) -> Deleted:
+        """Remove a video from a playlist.
+
+        ``DELETE /update/identities/<identity_token>/youtube/playlist/<playlist_id>/video/<video_id>.json`` (verified).
+        Answers a Deleted confirmation naming video_id; never None.
+        See https://docs.oneall.com/api/resources/update/youtube/playlist/video/
+        """
+        return await self._edit(
+            _A["youtube.delete_playlist_video"],
+            {"identity_token": identity_token, "playlist_id": playlist_id, "video_id": video_id},
+            Deleted,
+            timeout=timeout,
+        )
+
+    async def list_videos(
+        self, identity_token: str, *, timeout: Timeout | float | None = None
+    ) -> PullList[PulledVideo]:
+        """List the user's videos.
+
+        ``GET /pull/identities/<identity_token>/youtube/videos.json`` (inferred).
+        A 404 raises TokenNotFoundError naming the identity_token expected.
+        Response shape inferred (no public copy shows it).
+        """
+        return await self._pull(
+            _A["youtube.list_videos"],
+            {"identity_token": identity_token},
+            PulledVideo,
+            query=None,
             timeout=timeout,
         )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .._io import AsyncBackend
 from ..fanout import (
@@ -14,6 +16,9 @@ from ..fanout import (
     entry_for,
     skipped_keys,
 )
+
+if TYPE_CHECKING:
+    from ._base_client import AsyncBaseClient
 
 __all__ = ["run_fan_out"]
 
@@ -26,6 +31,7 @@ async def run_fan_out(
     per_provider: int | dict[str, int] | None,
     skip: FanOutReport | Iterable[FanOutEntry] | None,
     on_entry: Callable[[FanOutEntry], object] | None,
+    reconcile_with: AsyncBaseClient | None = None,
 ) -> FanOutReport:
     """Call every target once; its error is data in its entry, never a retry of its own."""
     items = list(targets)
@@ -50,10 +56,10 @@ async def run_fan_out(
         for index, item in pending:
             semaphore = semaphores.get(item.provider)
             if semaphore is None:
-                entry = await _call(item)
+                entry = await _call(item, reconcile_with)
             else:
                 async with semaphore:
-                    entry = await _call(item)
+                    entry = await _call(item, reconcile_with)
             entries[index] = entry
             if on_entry is not None:
                 on_entry(entry)
@@ -75,9 +81,15 @@ async def run_fan_out(
     return FanOutReport(tuple(e for e in entries if e is not None))
 
 
-async def _call(item: Target[Any]) -> FanOutEntry:
+async def _call(item: Target[Any], reconcile_with: AsyncBaseClient | None) -> FanOutEntry:
     try:
         result = await item.call(*item.args, **item.kwargs)
     except Exception as exc:
-        return entry_for(item, error=exc)
+        entry = entry_for(item, error=exc)
+        if reconcile_with is not None and entry.outcome == "unknown":
+            from .reconcile import reconcile
+
+            # Reading back only: the verdict says whether it is safe to run again.
+            entry = attrs.evolve(entry, verdict=await reconcile(reconcile_with, exc))
+        return entry
     return entry_for(item, result=result)

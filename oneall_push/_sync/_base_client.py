@@ -4,6 +4,7 @@ read the answer."""
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
@@ -24,14 +25,21 @@ from .._envelope import (
 from .._io import Request, Response, SyncBackend, SyncTransport, Timeout
 from .._observe import Observer
 from .._retry import PushRetryRules
-from ..errors import NotFoundError, ResponseDecodeError, TokenNotFoundError, error_for_status
+from ..errors import (
+    NotFoundError,
+    OutcomeUnknownError,
+    ResponseDecodeError,
+    TokenNotFoundError,
+    error_for_status,
+)
+from ..models.requests import RequestModel
 from ..models.results import Envelope, QueuedResult, Result
+from ..reconcile import PushAttempt
 from ._retry import send_with_retries
 from .jobs import SyncJob, SyncJobManager
 
 if TYPE_CHECKING:
     from ..endpoints import ApiEndpoint, Endpoint
-    from ..models.requests import RequestModel
 
 __all__ = ["SyncBaseClient"]
 
@@ -72,7 +80,30 @@ class SyncBaseClient:
     ) -> R:
         """Validate, send with the retry policy, and parse one Push call."""
         request = self._build_request(endpoint, path_params, payload, extra_fields, timeout)
-        return self._send(request, lambda answer: self._parse(endpoint, answer, result_type))
+        started = self._backend.wall_clock()
+        try:
+            return self._send(request, lambda answer: self._parse(endpoint, answer, result_type))
+        except OutcomeUnknownError as exc:
+            self._stamp(exc, endpoint, path_params, payload, extra_fields, started)
+            raise
+
+    def _stamp(
+        self,
+        error: OutcomeUnknownError,
+        endpoint: Endpoint,
+        path_params: Mapping[str, str],
+        payload: RequestModel,
+        extra_fields: Mapping[str, Any] | None,
+        started: float,
+    ) -> None:
+        """Keep what an unknown outcome sent, for ``reconcile``."""
+        error.push_attempt = PushAttempt(
+            endpoint=endpoint.id,
+            identity_token=path_params.get("identity_token", ""),
+            path_params=dict(path_params),
+            payload=push_node(payload, extra_fields),
+            attempted_at=_dt.datetime.fromtimestamp(started, tz=_dt.timezone.utc),
+        )
 
     def _start_job(
         self,
@@ -92,9 +123,12 @@ class SyncBaseClient:
         request = self._build_request(endpoint, path_params, payload, extra_fields, timeout)
         # The job exists before the POST is sent: a callback that outruns the response is kept.
         self.jobs.register(job)
+        started = self._backend.wall_clock()
         try:
             queued = self._send(request, lambda answer: self._parse(endpoint, answer, QueuedResult))
         except BaseException as exc:
+            if isinstance(exc, OutcomeUnknownError):
+                self._stamp(exc, endpoint, path_params, payload, extra_fields, started)
             self.jobs.abandon(job, exc)
             raise
         return job.with_queued(queued)
@@ -145,9 +179,15 @@ class SyncBaseClient:
         url = self.base_url + path + ("?" + urlencode(pairs) if pairs else "")
         body = None
         if endpoint.root is not None:
-            node = merge_extra_fields(
-                payload.to_wire(), extra_fields, {a.name for a in attrs.fields(type(payload))}
-            )
+            if isinstance(payload, RequestModel):
+                node = push_node(payload, extra_fields)
+            else:
+                node = merge_extra_fields(
+                    payload.to_wire(), extra_fields, {a.name for a in attrs.fields(type(payload))}
+                )
+            # Update rows nest the payload below request.update (``post``, ``channel.section``).
+            for key in reversed(endpoint.node):
+                node = {key: node}
             body = encode_request_body(endpoint.root, node)
         request = Request(
             method=endpoint.method,

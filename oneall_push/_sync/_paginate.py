@@ -21,12 +21,13 @@ MAX_PAGE_SIZE = 500
 
 
 def check_page_args(page_size: object, order_direction: object, start_page: object) -> None:
-    """OneAll's limits, checked before the first page is asked for."""
+    """OneAll's limits, checked before the first page is asked for (a Pull paginator has no
+    order direction: None)."""
     if not isinstance(page_size, int) or isinstance(page_size, bool):
         raise RequestValidationError("page_size", "must be a whole number")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise RequestValidationError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
-    if order_direction not in ("asc", "desc"):
+    if order_direction is not None and order_direction not in ("asc", "desc"):
         raise RequestValidationError("order_direction", "must be 'asc' or 'desc'")
     if not isinstance(start_page, int) or isinstance(start_page, bool) or start_page < 1:
         raise RequestValidationError("start_page", "must be a whole number of at least 1")
@@ -46,11 +47,15 @@ class Paginator(Generic[M]):
         parse: Callable[[Any], M],
         *,
         page_size: int,
-        order_direction: str,
+        order_direction: str | None,
         start_page: int,
         timeout: Timeout | float | None,
+        path_params: Mapping[str, str] | None = None,
     ) -> None:
         check_page_args(page_size, order_direction, start_page)
+        # A Pull row's identity token (and page or group id) are checked before any page.
+        endpoint.render_path(path_params or {})
+        self._path_params = dict(path_params or {})
         self._client = client
         self._endpoint = endpoint
         self._parse = parse
@@ -89,11 +94,12 @@ class Paginator(Generic[M]):
             raise RequestValidationError("page", "must be a whole number of at least 1")
         query = {
             "page": str(number),
-            "entries_per_page": str(self.page_size),
-            "order_direction": self.order_direction,
+            self._endpoint.page_param or "entries_per_page": str(self.page_size),
         }
+        if self.order_direction is not None:
+            query["order_direction"] = self.order_direction
         envelope, data, _ = self._client._call_account(
-            self._endpoint, {}, query=query, timeout=self._timeout
+            self._endpoint, self._path_params, query=query, timeout=self._timeout
         )
         return self._read(envelope, data, number)
 
@@ -114,4 +120,8 @@ class Paginator(Generic[M]):
             except ValueError:
                 continue  # an entry without its token cannot be used
         totals = page_totals(node, page=number, size=self.page_size, count=len(entries))
+        if "pagination" not in node and self._endpoint.family == "pull":
+            # Pull answers' paging is inferred: without totals, a full page may have a next.
+            full = len(raw_entries) >= self.page_size
+            totals["total_pages"] = number + 1 if full else number
         return Page(entries=tuple(entries), envelope=envelope, **totals)

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from .._io import SyncBackend
 from ..fanout import (
@@ -15,6 +17,9 @@ from ..fanout import (
     entry_for,
     skipped_keys,
 )
+
+if TYPE_CHECKING:
+    from ._base_client import SyncBaseClient
 
 __all__ = ["run_fan_out"]
 
@@ -27,6 +32,7 @@ def run_fan_out(
     per_provider: int | dict[str, int] | None,
     skip: FanOutReport | Iterable[FanOutEntry] | None,
     on_entry: Callable[[FanOutEntry], object] | None,
+    reconcile_with: SyncBaseClient | None = None,
 ) -> FanOutReport:
     """Call every target once; its error is data in its entry, never a retry of its own."""
     items = list(targets)
@@ -51,10 +57,10 @@ def run_fan_out(
         for index, item in pending:
             semaphore = semaphores.get(item.provider)
             if semaphore is None:
-                entry = _call(item)
+                entry = _call(item, reconcile_with)
             else:
                 with semaphore:
-                    entry = _call(item)
+                    entry = _call(item, reconcile_with)
             entries[index] = entry
             if on_entry is not None:
                 on_entry(entry)
@@ -76,9 +82,15 @@ def run_fan_out(
     return FanOutReport(tuple(e for e in entries if e is not None))
 
 
-def _call(item: Target[Any]) -> FanOutEntry:
+def _call(item: Target[Any], reconcile_with: SyncBaseClient | None) -> FanOutEntry:
     try:
         result = item.call(*item.args, **item.kwargs)
     except Exception as exc:
-        return entry_for(item, error=exc)
+        entry = entry_for(item, error=exc)
+        if reconcile_with is not None and entry.outcome == "unknown":
+            from .reconcile import reconcile
+
+            # Reading back only: the verdict says whether it is safe to run again.
+            entry = attrs.evolve(entry, verdict=reconcile(reconcile_with, exc))
+        return entry
     return entry_for(item, result=result)

@@ -320,8 +320,41 @@ async def _walk(client: AsyncOneAll, sandbox: Sandbox, report: _Report) -> None:
         "Social Sharing: one message to Twitter and LinkedIn",
         sharing,
     )
+
+    async def delete_tweet() -> list[str]:
+        posted = await client.twitter.publish_tweet(twitter, message="A typo to take down")
+        deleted = await client.twitter.delete_tweet(twitter, posted.post_id)
+        listed = await client.twitter.list_tweets(twitter, only_tweet_id=posted.post_id)
+        assert len(listed) == 0, "the deleted tweet is still listed"
+        return [
+            f"post_id {posted.post_id}",
+            f"{type(deleted).__name__} {deleted.id} (HTTP {deleted.status})",
+            "twitter.list_tweets(only_tweet_id=...) no longer lists it",
+        ]
+
+    async def reconcile() -> list[str]:
+        # The sandbox processes the next tweet, then drops the connection before answering.
+        sandbox.add_fault(endpoint="twitter.publish_tweet", reset="after", times=1)
+        try:
+            await client.twitter.publish_tweet(twitter, message="Did this one go out?")
+        except errors.OutcomeUnknownError as exc:
+            lost = exc
+        else:
+            raise AssertionError("the answer was not lost")
+        verdict = await client.reconcile(lost)
+        assert verdict.kind == "published", f"reconciled to {verdict!r}"
+        result = getattr(verdict, "result", None)
+        return [
+            f"{type(lost).__name__}: the answer was lost (not retried)",
+            f"reconciled with twitter.list_tweets: {verdict.kind}, "
+            f"post_id {getattr(result, 'post_id', None)}",
+            "(nothing was sent twice)",
+        ]
+
     await report.step("Refused by the client: five attachments", client_side)
     await report.step("Rejected by the server: a tweet attaching unknown media", server_side)
+    await report.step("Update API: delete a tweet; Pull no longer lists it", delete_tweet)
+    await report.step("Reconcile: a tweet whose answer was lost is found published", reconcile)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:

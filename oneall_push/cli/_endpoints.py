@@ -24,7 +24,16 @@ import attrs
 
 from .._config import MAX_RETRIES
 from .._secret import Secret
-from ..endpoints import ACCOUNT_ENDPOINTS, ENDPOINTS, PROVIDERS, ApiEndpoint, Endpoint, by_id
+from ..endpoints import (
+    ACCOUNT_ENDPOINTS,
+    ENDPOINTS,
+    PROVIDER_API_ENDPOINTS,
+    PROVIDERS,
+    ApiEndpoint,
+    Endpoint,
+    account_row,
+    by_id,
+)
 from ..errors import ConfigurationError, OneAllPushError
 from ._exit import (
     EXIT_CODES_HELP,
@@ -98,6 +107,8 @@ def _add_account_endpoint(
     p.set_defaults(account_id=endpoint.id)
     for name in (*endpoint.path_params, *endpoint.positional):
         p.add_argument(_option(name), dest=f"path__{name}", required=True, metavar="TOKEN")
+    if endpoint.query_model is not None:
+        _add_fields(p, endpoint.query_model, ())
     if endpoint.request is not None:
         _add_fields(p, endpoint.request, endpoint.positional)
         p.add_argument(
@@ -108,8 +119,14 @@ def _add_account_endpoint(
             help="an undocumented request key (VALUE is JSON if it parses, else a string)",
         )
     if endpoint.paginated:
-        p.add_argument("--page-size", type=int, default=250, help="entries per page (≤ 500)")
-        p.add_argument("--order-direction", choices=["asc", "desc"], default="asc")
+        p.add_argument(
+            "--page-size",
+            type=int,
+            default=endpoint.default_page_size,
+            help="entries per page (≤ 500)",
+        )
+        if endpoint.family != "pull":
+            p.add_argument("--order-direction", choices=["asc", "desc"], default="asc")
         p.add_argument("--limit", type=int, default=None, help="stop after this many items")
     p.add_argument("--timeout", type=float, default=None, help="seconds per request")
 
@@ -169,11 +186,15 @@ def _retries(text: str) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for provider in PROVIDERS:
-        p = sub.add_parser(provider, help=f"{provider} Push endpoints")
+        p = sub.add_parser(provider, help=f"{provider} Push, Update and Pull endpoints")
         actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
         for endpoint in ENDPOINTS:
             if endpoint.provider == provider:
                 _add_endpoint(actions, endpoint)
+        # The Update and Pull rows of the same provider.
+        for row in PROVIDER_API_ENDPOINTS:
+            if row.group == provider:
+                _add_account_endpoint(actions, row)
     for group in dict.fromkeys(e.group for e in ACCOUNT_ENDPOINTS):
         p = sub.add_parser(group, help=f"OneAll {group} (not Push)")
         actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -226,7 +247,7 @@ def _plain(value: Any) -> Any:
 def _run_account(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import OneAll
 
-    endpoint = next(e for e in ACCOUNT_ENDPOINTS if e.id == args.account_id)
+    endpoint = account_row(args.account_id)
     values = vars(args)
     positional = [values[f"path__{n}"] for n in (*endpoint.path_params, *endpoint.positional)]
     kwargs: dict[str, Any] = {
@@ -243,11 +264,10 @@ def _run_account(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             method = getattr(getattr(client, endpoint.group), endpoint.name)
             if endpoint.paginated:
                 items: list[Any] = []
-                paginator = method(
-                    page_size=args.page_size,
-                    order_direction=args.order_direction,
-                    timeout=args.timeout,
-                )
+                paging: dict[str, Any] = {"page_size": args.page_size}
+                if endpoint.family != "pull":
+                    paging["order_direction"] = args.order_direction
+                paginator = method(*positional, **paging, timeout=args.timeout)
                 for item in paginator:
                     if args.limit is not None and len(items) >= args.limit:
                         break

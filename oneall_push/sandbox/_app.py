@@ -40,6 +40,7 @@ from ._config import SandboxConfig
 from ._delivery import CallbackDelivery
 from ._faults import FaultRule
 from ._inspection import InspectionAPI
+from ._provider_api import PROVIDER_API_SEGMENTS, ProviderApiRoutes
 from ._push import ENDPOINT_KEY, PushPipeline
 from ._responses import (
     QUEUED_TEXT,
@@ -80,6 +81,7 @@ class Sandbox:
         self._delivery = CallbackDelivery(self.state, self.config)
         self._push = PushPipeline(self.state, self.config, self._delivery)
         self._accounts = AccountRoutes(self.state, self._push)
+        self._provider_api = ProviderApiRoutes(self.state, self._push)
 
     @property
     def base_url(self) -> str | None:
@@ -108,6 +110,9 @@ class Sandbox:
         for top in TOP_SEGMENTS:
             app.router.add_route("*", f"/{top}.json", self._accounts.route)
             app.router.add_route("*", f"/{top}/{{tail:.*}}", self._accounts.route)
+        # The Update and Pull APIs (their rows in PROVIDER_API_ENDPOINTS).
+        for top in PROVIDER_API_SEGMENTS:
+            app.router.add_route("*", f"/{top}/{{tail:.*}}", self._provider_api.route)
         InspectionAPI(self).install(app)
         app.add_subapp(X_MEDIA_PATH, self.x_media.make_app())
         app.on_startup.append(self._delivery.on_startup)

@@ -42,9 +42,9 @@ from typing import Any, Literal
 
 import attrs
 
-from ..endpoints import ACCOUNT_ENDPOINTS, PROVIDERS, by_id
+from ..endpoints import ACCOUNT_ENDPOINTS, PROVIDER_API_ENDPOINTS, PROVIDERS, by_id
 
-_ACCOUNT_IDS = frozenset(e.id for e in ACCOUNT_ENDPOINTS)
+_ACCOUNT_IDS = frozenset(e.id for e in (*ACCOUNT_ENDPOINTS, *PROVIDER_API_ENDPOINTS))
 
 __all__ = [
     "CALLBACK_MODES",

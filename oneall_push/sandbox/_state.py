@@ -56,6 +56,8 @@ class PushRecord:
     status: str = "published"
     result: dict[str, Any] = attrs.Factory(dict)
     error: str | None = None
+    # Edits through the Update API (a delete sets ``status`` to "deleted").
+    edits: int = 0
     # An async upload's video id, drawn when the upload is accepted (so ids depend on the seed
     # and the order of requests only, never on callback timing) and published on completion.
     planned_video_id: str | None = attrs.field(default=None, repr=False)
@@ -253,6 +255,7 @@ class SandboxState:
             return any(
                 r.identity_token == identity_token
                 and r.endpoint == "twitter.publish_tweet"
+                and r.status == "published"
                 and str(r.payload.get("message", "")).strip() == text
                 for r in self.records
             )
