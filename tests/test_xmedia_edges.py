@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import threading
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -150,8 +151,10 @@ def test_a_failing_append_reaches_no_thread_excepthook(
 
 
 @pytest.mark.parametrize("max_concurrency", [1, 3])
-async def test_chunk_buffers_are_reused(max_concurrency: int) -> None:
-    """An upload allocates at most max_concurrency + 1 append bodies, whatever its length."""
+@pytest.mark.parametrize("chunk", [4096, 1_500_000], ids=["small", "sent-in-views"])
+async def test_chunk_buffers_are_reused(max_concurrency: int, chunk: int) -> None:
+    """An upload allocates at most max_concurrency + 1 append bodies, whatever its length,
+    and every segment arrives whole (bodies over 1 MiB leave aiohttp in views)."""
     from oneall_push._xmedia import _buffers
 
     made: list[int] = []
@@ -184,14 +187,14 @@ async def test_chunk_buffers_are_reused(max_concurrency: int) -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    data = MP4_HEAD + bytes(range(256)) * 400  # ~100 KiB in 25 chunks of 4 KiB
+    data = MP4_HEAD + os.urandom(7 * chunk + 123)  # 8 segments, the last one short
     try:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("oneall_push._async.xmedia.BodyBuffers", Counting)
             async with AsyncXMedia(
                 bearer_token=X_TOKEN,
                 base_url=url,
-                chunk_size=4096,
+                chunk_size=chunk,
                 max_concurrency=max_concurrency,
             ) as x:
                 await x.upload(data, wait=False, media_type="video/mp4")

@@ -20,9 +20,9 @@ from ._proxy import ProxyRoutes
 __all__ = ["AsyncHttpTransport"]
 
 # Bodies larger than this are written in pieces of this size: aiohttp would otherwise join the
-# request head with the whole body (a copy of it) before the first write, and the event loop
-# copies what the socket does not take at once.
-_PIECE = 256 * 1024
+# request head with the whole body (a copy of it) before the first write (and warns about
+# bodies over 1 MiB), and the event loop copies what the socket does not take at once.
+_PIECE = 1024 * 1024
 
 
 class _Pieces:
