@@ -784,3 +784,109 @@ def test_signature_redacting_filter_keeps_argument_shapes() -> None:
     for rec in (uvicorn_style, gunicorn_style):
         assert sig not in rec.getMessage()
         assert "/cb/0123456789abcdef?exp=1&sig=<redacted>" in rec.getMessage()
+
+
+# --- where the standalone servers listen, and what they answer to other methods -----------
+
+
+def _post_status(port: int, target: str, body: bytes) -> int:
+    return _raw_request(port, "POST", target, body)[0]
+
+
+def _raw_request(
+    port: int, method: str, target: str, body: bytes | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, target, body=body)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+async def _in_server(kind: str, config: CallbackConfig, job_id: str, **kwargs: Any) -> Any:
+    """Start a standalone server of ``kind`` for ``config``; the caller closes it."""
+    if kind == "threaded":
+        sync_store = SyncMemoryStore()
+        sync_store.register(record(job_id), ttl=60)
+        return SyncCallbackServer(config, sync_store, **kwargs).start(), sync_store
+    store = AsyncMemoryStore()
+    await store.register(record(job_id), ttl=60)
+    return await AsyncCallbackServer(config, store, **kwargs).start(), store
+
+
+async def _close(server: Any) -> None:
+    if isinstance(server, SyncCallbackServer):
+        server.close()
+    else:
+        await server.close()
+
+
+@pytest.mark.parametrize("kind", ["threaded", "aiohttp"])
+@pytest.mark.parametrize(
+    ("public_url", "path", "listens_on"),
+    [
+        ("https://app.example/hooks/oneall/", None, "/hooks/oneall"),
+        ("https://app.example", None, ""),
+        ("https://app.example/public/cb", "/internal", "/internal"),
+    ],
+    ids=["public-path", "root", "explicit-path"],
+)
+async def test_standalone_servers_listen_on_the_public_url_path(
+    kind: str, public_url: str, path: str | None, listens_on: str
+) -> None:
+    config = CallbackConfig(public_url=public_url, secret=SECRET)
+    job_id = uuid.uuid4().hex
+    server, store = await _in_server(kind, config, job_id, path=path)
+    try:
+        assert server.path == listens_on
+        assert server.url == f"http://127.0.0.1:{server.port}{listens_on}"
+        query = signing.callback_url(config, job_id).partition("?")[2]
+        if listens_on != "":
+            # The old fixed default path is not where this server listens.
+            status = await asyncio.to_thread(
+                _post_status, server.port, f"/oneall/callbacks/{job_id}?{query}", callback_body()
+            )
+            assert status == 404
+        status = await asyncio.to_thread(
+            _post_status, server.port, f"{listens_on}/{job_id}?{query}", callback_body("on-path")
+        )
+        assert status == 200
+    finally:
+        await _close(server)
+    outcome = store.get(job_id) if kind == "threaded" else await store.get(job_id)
+    assert outcome is not None
+    assert outcome.document["response"]["result"]["data"]["video_id"] == "on-path"
+
+
+@pytest.mark.parametrize("kind", ["threaded", "aiohttp"])
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "GET", "PUT", "DELETE", "PATCH"])
+async def test_other_methods_get_405_with_allow(kind: str, method: str) -> None:
+    job_id = uuid.uuid4().hex
+    server, _store = await _in_server(kind, CONFIG, job_id)
+    path, query = path_and_query(job_id)
+    try:
+        status, headers, body = await asyncio.to_thread(
+            _raw_request, server.port, method, f"{path}?{query}"
+        )
+        assert status == 405
+        assert headers.get("Allow") == "POST"
+        assert body == b"" if method == "HEAD" else json.loads(body)["status"] == 405
+        # The server still answers a POST afterwards.
+        status = await asyncio.to_thread(
+            _post_status, server.port, f"{path}?{query}", callback_body()
+        )
+        assert status == 200
+    finally:
+        await _close(server)
+
+
+async def test_the_framework_handler_names_the_allowed_method() -> None:
+    store = AsyncMemoryStore()
+    handler = make_callback_app(CONFIG, store)[HANDLER_KEY]
+    job_id = uuid.uuid4().hex
+    for method in ("HEAD", "OPTIONS", "GET"):
+        answer = await handler.handle(job_id, "", b"", method=method)
+        assert answer.status == 405
+        assert ("Allow", "POST") in answer.headers

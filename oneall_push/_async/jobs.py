@@ -50,8 +50,8 @@ R = TypeVar("R", bound=Result)
 class AsyncJob(Generic[R]):
     """A queued asynchronous upload. ``wait`` returns its typed result.
 
-    ``record`` is serializable (``job.to_dict()``): another process with the same store
-    rebuilds the handle with ``client.jobs.from_record(JobRecord.from_dict(data))``.
+    ``record`` is serializable (``job.to_dict()``, without the signed callback URL): another
+    process with the same store rebuilds the handle with ``client.jobs.from_dict(data)``.
     """
 
     record: JobRecord
@@ -69,7 +69,10 @@ class AsyncJob(Generic[R]):
         return self.record.managed
 
     def to_dict(self) -> dict[str, Any]:
-        """The job record as JSON-ready data (no secrets beyond the callback URL itself)."""
+        """The job record as JSON-ready data, without the callback URL.
+
+        The signed URL would let whoever holds the data post a result of their own.
+        """
         return self.record.to_dict()
 
     def with_queued(self, queued: QueuedResult) -> AsyncJob[R]:
@@ -186,11 +189,12 @@ class AsyncJobManager:
     async def register(self, job: AsyncJob[R]) -> None:
         """Store a managed job's record; call it before the POST is sent.
 
-        A callback that outruns OneAll's answer then finds its job. The record is kept twice
-        the URL's lifetime so a late result still meets it.
+        A callback that outruns OneAll's answer then finds its job. The record is kept for
+        the URL's lifetime plus the result's, so a result that came last minute is still
+        found by id.
         """
         if job.managed and self.config is not None:
-            await self.store_or_fail().register(job.record, ttl=2 * self.config.ttl)
+            await self.store_or_fail().register(job.record, ttl=self.config.record_ttl)
 
     async def abandon(self, job: AsyncJob[R], exc: BaseException | None = None) -> None:
         """Forget a job whose POST failed, unless OneAll may have queued it anyway."""
@@ -225,7 +229,10 @@ class AsyncJobManager:
         return AsyncJob(record, rtype, self)
 
     def from_dict(self, data: Mapping[str, Any]) -> AsyncJob[VideoResult]:
-        """Rebuild a job handle from ``job.to_dict()`` output."""
+        """Rebuild a job handle from ``job.to_dict()`` output.
+
+        A ``callback_url`` in ``data`` (older versions wrote it) is ignored.
+        """
         from ..callbacks.records import JobRecord
 
         return self.from_record(JobRecord.from_dict(dict(data)))

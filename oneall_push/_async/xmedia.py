@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from .._io import AsyncSignal
 from .._retry import RetryStopped, RetryWouldPassDeadline
 from .._tracing import CallSpan
+from .._xmedia._buffers import BodyBuffers
 from .._xmedia._checks import (
     DEFAULT_MAX_CONCURRENCY,
     check_alt_text,
@@ -301,10 +302,12 @@ class AsyncXMedia(AsyncXMediaCalls):
     ) -> UploadedMedia:
         """Poll status until processing succeeds; return the final media object.
 
-        Waits ``check_after_secs`` (at least ``min_poll_interval``) between checks. Stops on
-        ``succeeded``, on ``failed`` and on any ``error`` even while ``in_progress``
-        (MediaProcessingError), and after ``deadline`` seconds (MediaProcessingTimeoutError),
-        which also bounds retry and rate-limit waits inside a status check. A status check
+        Waits ``check_after_secs`` (at least ``min_poll_interval``) between checks, never
+        less. Stops on ``succeeded``, on ``failed`` and on any ``error`` even while
+        ``in_progress`` (MediaProcessingError), and with MediaProcessingTimeoutError after
+        ``deadline`` seconds, or as soon as the next allowed check would come after it (no
+        early last check); the deadline also bounds retry and rate-limit waits inside a
+        status check. A status check
         that fails otherwise raises MediaAfterFinalizeError (``step="status"``) carrying the
         last media seen.
         """
@@ -325,10 +328,11 @@ class AsyncXMedia(AsyncXMediaCalls):
             if info is None or info.finished:
                 return media
             remaining = give_up_at - self._backend.monotonic()
-            if remaining <= 0:
-                raise MediaProcessingTimeoutError(media.id, limit, info.state)
             delay = max(info.check_after_secs or 0.0, self.min_poll_interval)
-            await self._backend.sleep(min(delay, remaining))
+            if remaining <= 0 or delay > remaining:
+                # X asked not to be polled before the deadline passes: no early last poll.
+                raise MediaProcessingTimeoutError(media.id, limit, info.state)
+            await self._backend.sleep(delay)
             known = media
             try:
                 media = await self._status(media.id, give_up_at)
@@ -379,12 +383,22 @@ class AsyncXMedia(AsyncXMediaCalls):
         progress: MediaProgressCallback | None,
         expires_at: float | None,
     ) -> None:
+        buffers = BodyBuffers()
         if self.max_concurrency == 1 or plan.segments == 1:
             for index in range(plan.segments):
                 self._check_session(expires_at)
-                body, content_type, size = await self._next_body(reader, plan, index)
+                body, content_type, size = await self._next_body(reader, plan, index, buffers)
                 await self._append_counted(
-                    media_id, index, body, content_type, size, sent, progress, expires_at, None
+                    media_id,
+                    index,
+                    body,
+                    content_type,
+                    size,
+                    sent,
+                    progress,
+                    expires_at,
+                    None,
+                    buffers,
                 )
         else:
             appends = _Appends(self._backend.signal())
@@ -398,13 +412,14 @@ class AsyncXMedia(AsyncXMediaCalls):
                             break  # an append failed: leaving the pool raises it
                         try:
                             self._check_session(expires_at)
-                            body, content_type, size = await self._next_body(reader, plan, index)
+                            body, content_type, size = await self._next_body(
+                                reader, plan, index, buffers
+                            )
                         except Exception as exc:
                             # Appends in flight finish (and are counted); none starts a retry.
                             halted = exc
                             appends.stop.set()
                             break
-                        # Read before a slot frees: at most max_concurrency + 1 chunks in memory.
                         await pool.submit(
                             self._append_counted,
                             media_id,
@@ -416,8 +431,10 @@ class AsyncXMedia(AsyncXMediaCalls):
                             progress,
                             expires_at,
                             appends,
+                            buffers,
                         )
-                        del body  # the task holds the chunk; free it before the next read
+                        # Read before a slot frees: at most max_concurrency + 1 buffers.
+                        del body
             except Exception as exc:
                 pool_error = exc
             failure = halted or appends.failure or pool_error
@@ -427,24 +444,33 @@ class AsyncXMedia(AsyncXMediaCalls):
         self._check_session(expires_at)
 
     async def _next_body(
-        self, reader: AsyncChunkReader, plan: ChunkPlan, index: int
-    ) -> tuple[bytes, str, int]:
-        """The multipart body of segment ``index``, its content type and media byte count."""
-        chunk = await reader.read(plan.size_of(index))
+        self, reader: AsyncChunkReader, plan: ChunkPlan, index: int, buffers: BodyBuffers
+    ) -> tuple[bytearray, str, int]:
+        """The multipart body of segment ``index`` (in a reused buffer), its content type and
+        media byte count."""
+        size = plan.size_of(index)
         form = multipart_prefix([("segment_index", str(index))])
-        return form.wrap(chunk), form.content_type, len(chunk)
+        body, place = buffers.take(form, size)
+        try:
+            with memoryview(body) as view:
+                await reader.read_into(view[place])
+        except BaseException:
+            buffers.give(body)
+            raise
+        return body, form.content_type, size
 
     async def _append_counted(
         self,
         media_id: str,
         index: int,
-        body: bytes,
+        body: bytearray,
         content_type: str,
         size: int,
         sent: SentCounter,
         progress: MediaProgressCallback | None,
         expires_at: float | None,
         appends: _Appends | None,
+        buffers: BodyBuffers,
     ) -> None:
         try:
             await self._send_append(
@@ -474,6 +500,8 @@ class AsyncXMedia(AsyncXMediaCalls):
             if appends is not None and not isinstance(exc, RetryStopped):
                 appends.fail(exc)
             raise
+        finally:
+            buffers.give(body)
 
 
 def _aborted(media_id: str, sent: SentCounter, exc: Exception) -> MediaUploadAbortedError:

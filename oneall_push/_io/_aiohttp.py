@@ -48,6 +48,35 @@ class _QuietPoolConnector(aiohttp.TCPConnector):
         return await super().connect(req, traces, timeout)
 
 
+# Bodies larger than this are written in pieces of this size: aiohttp would otherwise join the
+# request head with the whole body (a copy of it) before the first write (and warns about
+# bodies over 1 MiB), and the event loop copies what the socket does not take at once.
+_PIECE = 1024 * 1024
+
+
+class _Pieces:
+    """A large body as an async iterator of views into it (no copy; no async generator to
+    finalize if the request is cancelled mid-body)."""
+
+    __slots__ = ("_body", "_pos")
+
+    def __init__(self, body: bytes | bytearray) -> None:
+        self._body = body
+        self._pos = 0
+
+    def __aiter__(self) -> _Pieces:
+        return self
+
+    async def __anext__(self) -> memoryview:
+        start = self._pos
+        if start >= len(self._body):
+            raise StopAsyncIteration
+        self._pos = start + _PIECE
+        with memoryview(self._body) as view:
+            # A slice outlives the released view; the body stays exported only as long as it.
+            return view[start : start + _PIECE]
+
+
 class AsyncHttpTransport(AsyncTransport):
     """aiohttp transport. The session is created lazily, inside the running loop.
 
@@ -103,12 +132,18 @@ class AsyncHttpTransport(AsyncTransport):
         sent = False
         proxy = self._routes.for_url(request.url)
         failure: OneAllPushError
+        body = request.body
+        headers = request.headers
+        data: bytes | bytearray | _Pieces | None = body
+        if body is not None and len(body) > _PIECE:
+            data = _Pieces(body)
+            headers = {**headers, "Content-Length": str(len(body))}
         try:
             async with session.request(
                 request.method,
                 request.url,
-                headers=request.headers,
-                data=request.body,
+                headers=headers,
+                data=data,
                 timeout=timeout,
                 allow_redirects=False,
                 proxy=proxy,

@@ -5,8 +5,9 @@ background thread, for sync code (``with SyncCallbackServer(config, store) as se
 :class:`AsyncCallbackServer` runs the aiohttp receiver on the current event loop
 (``async with AsyncCallbackServer(config, store) as server``). Both report their ``url``.
 
-The receiver checks signatures with the config's secrets; ``public_url`` is only what OneAll
-is told (it usually points at a proxy in front of this server).
+The receiver checks signatures with the config's secrets. It listens on the path of
+``public_url`` (``https://app.example/oneall/cb`` -> ``/oneall/cb/<job_id>``), so a proxy
+that forwards the path unchanged needs no setting; pass ``path=`` when the proxy rewrites it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import socket
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from .._async.receiver import AsyncCallbackHandler
 from .._async.stores import AsyncCallbackStore
@@ -77,7 +79,10 @@ def _check_idle_timeout(idle_timeout: float) -> None:
         raise ConfigurationError("idle_timeout must be positive")
 
 
-def _prefix(path: str) -> str:
+def _prefix(config: CallbackConfig, path: str | None) -> str:
+    """The path to listen on: ``path`` if given, else the path of ``config.public_url``."""
+    if path is None:
+        path = urlsplit(config.public_url).path
     return "/" + path.strip("/") if path.strip("/") else ""
 
 
@@ -100,7 +105,8 @@ class _Address:
 class AsyncCallbackServer(_Address):
     """The aiohttp receiver on ``host:port`` (port 0: any free port), on this event loop.
 
-    An idle keep-alive connection is closed after ``idle_timeout`` seconds.
+    It answers ``POST <path>/<job_id>``, ``path`` defaulting to the path of
+    ``config.public_url``. An idle keep-alive connection is closed after ``idle_timeout`` s.
     """
 
     def __init__(
@@ -110,14 +116,14 @@ class AsyncCallbackServer(_Address):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        path: str = "/oneall/callbacks",
+        path: str | None = None,
         idle_timeout: float = 30.0,
     ) -> None:
         _check_idle_timeout(idle_timeout)
         self.handler = AsyncCallbackHandler(config, store)
         self.host = host
         self.port = port
-        self.path = _prefix(path)
+        self.path = _prefix(config, path)
         self.idle_timeout = idle_timeout
         self._runner: web.AppRunner | None = None
 
@@ -128,7 +134,7 @@ class AsyncCallbackServer(_Address):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        path: str = "/oneall/callbacks",
+        path: str | None = None,
         idle_timeout: float = 30.0,
     ) -> AsyncCallbackServer:
         """The receiver of ``client``'s jobs: its ``CallbackConfig`` and its jobs' store."""
@@ -329,9 +335,20 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         self._answer(answer)
 
     def _not_post(self) -> None:
-        self._answer(CallbackResponse.of(405, "callbacks are POSTed"), close=True)
+        self._answer(CallbackResponse.method_not_allowed(), close=True)
 
-    do_GET = do_PUT = do_DELETE = do_PATCH = _not_post
+    do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_post
+
+    def do_HEAD(self) -> None:
+        # The same head as a GET's answer, and no body (RFC 9110, 9.3.2).
+        answer = CallbackResponse.method_not_allowed()
+        self._answered = self.close_connection = True
+        self.send_response(answer.status, answer.reason)
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the request line carries the signature, which must not reach logs."""
@@ -400,7 +417,8 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
 class SyncCallbackServer(_Address):
     """The receiver on ``host:port`` (port 0: any free port), served from a background thread.
 
-    Accepts ``Content-Length`` and chunked bodies. ``idle_timeout`` bounds every read and
+    It answers ``POST <path>/<job_id>``, ``path`` defaulting to the path of
+    ``config.public_url``. Accepts ``Content-Length`` and chunked bodies. ``idle_timeout`` bounds every read and
     write on a connection (an idle keep-alive connection is closed after it). ``close()``
     admits no more callbacks, waits up to ``CLOSE_GRACE`` seconds for those being stored, and
     shuts every connection; a store call still running then is not interrupted (see
@@ -416,14 +434,14 @@ class SyncCallbackServer(_Address):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        path: str = "/oneall/callbacks",
+        path: str | None = None,
         idle_timeout: float = 30.0,
     ) -> None:
         _check_idle_timeout(idle_timeout)
         self.handler = SyncCallbackHandler(config, store)
         self.host = host
         self.port = port
-        self.path = _prefix(path)
+        self.path = _prefix(config, path)
         self.idle_timeout = idle_timeout
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -435,7 +453,7 @@ class SyncCallbackServer(_Address):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        path: str = "/oneall/callbacks",
+        path: str | None = None,
         idle_timeout: float = 30.0,
     ) -> SyncCallbackServer:
         """The receiver of ``client``'s jobs: its ``CallbackConfig`` and its jobs' store."""

@@ -58,7 +58,8 @@ class Request:
     method: str
     url: str
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
-    body: bytes | None = attrs.field(default=None, repr=False)
+    # A bytearray for X media appends: a reused chunk buffer, unchanged until send() returns.
+    body: bytes | bytearray | None = attrs.field(default=None, repr=False)
     timeout: Timeout = Timeout()
     # Table name of the call (``twitter.publish_tweet``), for error messages.
     endpoint: str | None = None

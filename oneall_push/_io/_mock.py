@@ -37,6 +37,9 @@ class _Recorder:
         self.closed = False
 
     def _answer(self, request: Request) -> Response:
+        if isinstance(request.body, bytearray):
+            # X media appends come from reused buffers: keep what was sent, as bytes.
+            request = attrs.evolve(request, body=bytes(request.body))
         self.requests.append(request)
         outcome = self.handler(request)
         if isinstance(outcome, BaseException):

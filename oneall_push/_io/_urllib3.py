@@ -93,7 +93,8 @@ class SyncHttpTransport(SyncTransport):
             resp = pool.request(
                 request.method,
                 request.url,
-                body=request.body,
+                # A bytearray (a reused X media chunk buffer) goes to sendall as is.
+                body=request.body,  # type: ignore[arg-type]
                 headers=request.headers,
                 timeout=timeout,
                 retries=False,

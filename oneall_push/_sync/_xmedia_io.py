@@ -21,6 +21,7 @@ from .._xmedia._io import (
     file_snapshot,
     gather_pieces,
     read_exactly,
+    readinto_exactly,
     remaining_size,
     settle_size,
 )
@@ -147,6 +148,33 @@ class SyncChunkReader:
         out = bytes(self._pending[:n])
         del self._pending[:n]
         return out
+
+    def read_into(self, view: memoryview) -> None:
+        """Fill ``view`` exactly (a reused chunk buffer); a short source raises like read()."""
+        n = view.nbytes
+        filled = 0
+        if self._pending:
+            filled = min(n, len(self._pending))
+            view[:filled] = self._pending[:filled]
+            del self._pending[:filled]
+        if filled < n and self._view is not None:
+            piece = self._view[self._pos : self._pos + n - filled]
+            view[filled : filled + len(piece)] = piece
+            self._pos += len(piece)
+            filled += len(piece)
+        elif filled < n and self._file is not None:
+            filled += self._backend.run_sync(readinto_exactly, self._file, view[filled:])
+        while filled < n:
+            # Iterator sources: their pieces are copied in; what overhangs waits for the next.
+            piece_bytes = self._pull(n - filled)
+            if not piece_bytes:
+                self._consumed += filled
+                raise self._short()
+            take = min(len(piece_bytes), n - filled)
+            view[filled : filled + take] = piece_bytes[:take]
+            self._pending += piece_bytes[take:]
+            filled += take
+        self._consumed += n
 
     def finish(self) -> None:
         """Raise unless the source ended exactly at ``total_bytes`` and a file is unchanged."""

@@ -51,8 +51,8 @@ R = TypeVar("R", bound=Result)
 class SyncJob(Generic[R]):
     """A queued asynchronous upload. ``wait`` returns its typed result.
 
-    ``record`` is serializable (``job.to_dict()``): another process with the same store
-    rebuilds the handle with ``client.jobs.from_record(JobRecord.from_dict(data))``.
+    ``record`` is serializable (``job.to_dict()``, without the signed callback URL): another
+    process with the same store rebuilds the handle with ``client.jobs.from_dict(data)``.
     """
 
     record: JobRecord
@@ -70,7 +70,10 @@ class SyncJob(Generic[R]):
         return self.record.managed
 
     def to_dict(self) -> dict[str, Any]:
-        """The job record as JSON-ready data (no secrets beyond the callback URL itself)."""
+        """The job record as JSON-ready data, without the callback URL.
+
+        The signed URL would let whoever holds the data post a result of their own.
+        """
         return self.record.to_dict()
 
     def with_queued(self, queued: QueuedResult) -> SyncJob[R]:
@@ -187,11 +190,12 @@ class SyncJobManager:
     def register(self, job: SyncJob[R]) -> None:
         """Store a managed job's record; call it before the POST is sent.
 
-        A callback that outruns OneAll's answer then finds its job. The record is kept twice
-        the URL's lifetime so a late result still meets it.
+        A callback that outruns OneAll's answer then finds its job. The record is kept for
+        the URL's lifetime plus the result's, so a result that came last minute is still
+        found by id.
         """
         if job.managed and self.config is not None:
-            self.store_or_fail().register(job.record, ttl=2 * self.config.ttl)
+            self.store_or_fail().register(job.record, ttl=self.config.record_ttl)
 
     def abandon(self, job: SyncJob[R], exc: BaseException | None = None) -> None:
         """Forget a job whose POST failed, unless OneAll may have queued it anyway."""
@@ -226,7 +230,10 @@ class SyncJobManager:
         return SyncJob(record, rtype, self)
 
     def from_dict(self, data: Mapping[str, Any]) -> SyncJob[VideoResult]:
-        """Rebuild a job handle from ``job.to_dict()`` output."""
+        """Rebuild a job handle from ``job.to_dict()`` output.
+
+        A ``callback_url`` in ``data`` (older versions wrote it) is ignored.
+        """
         from ..callbacks.records import JobRecord
 
         return self.from_record(JobRecord.from_dict(dict(data)))

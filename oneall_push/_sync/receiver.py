@@ -27,8 +27,9 @@ logger = logging.getLogger("oneall_push.callbacks")
 class SyncCallbackHandler:
     """Verifies a callback's signed URL, parses its body and stores the outcome.
 
-    ``handle(path, query, body)`` answers 403 for a bad or expired signature (checked before
-    the body is parsed), 404 for an unknown job, 400 for a malformed body, 200 for a stored or
+    ``handle(path, query, body)`` answers 405 (with ``Allow: POST``) for any other method, 403
+    for a bad or expired signature (checked before the body is parsed; a correctly signed but
+    expired one is logged at WARNING with its job id), 404 for an unknown job, 400 for a malformed body, 200 for a stored or
     duplicate callback, 503 if the store cannot be reached (OneAll may then retry).
     """
 
@@ -58,14 +59,22 @@ class SyncCallbackHandler:
     ) -> CallbackResponse:
         """Answer one callback. ``path`` is the request path (or just the job id)."""
         if method.upper() != "POST":
-            return CallbackResponse.of(405, "callbacks are POSTed")
+            return CallbackResponse.method_not_allowed()
         job_id = signing.job_id_from_path(path)
         if job_id is None:
             return CallbackResponse.of(404, "unknown job")
         try:
             signing.verify(self.config, job_id, query, now=self._backend.wall_clock())
         except CallbackVerificationError as exc:
-            self._refusals.refused(job_id, exc.reason)
+            if exc.reason == signing.EXPIRED:
+                # Correctly signed: OneAll's real answer, later than url_ttl allows.
+                logger.warning(
+                    "callback for job %s arrived after its signed URL expired and was refused "
+                    "(the result is lost; raise CallbackConfig.url_ttl if jobs take this long)",
+                    job_id,
+                )
+            else:
+                self._refusals.refused(job_id, exc.reason)
             return CallbackResponse.of(exc.status, exc.reason)
         if len(body) > MAX_BODY:
             return CallbackResponse.of(413, "body too large")
@@ -81,7 +90,7 @@ class SyncCallbackHandler:
             except MalformedCallbackError as exc:
                 logger.warning("malformed callback for job %s: %s", job_id, exc)
                 return CallbackResponse.of(400, "malformed callback body")
-            stored = self.store.put(job_id, outcome, ttl=self.config.ttl)
+            stored = self.store.put(job_id, outcome, ttl=self.config.result_ttl)
         except CallbackStoreError as exc:
             logger.error("callback for job %s not stored: %s", job_id, exc)
             return CallbackResponse.of(503, "store unavailable, retry later")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from .._io import SyncSignal
 from .._retry import RetryStopped, RetryWouldPassDeadline
 from .._tracing import CallSpan
+from .._xmedia._buffers import BodyBuffers
 from .._xmedia._checks import (
     DEFAULT_MAX_CONCURRENCY,
     check_alt_text,
@@ -302,10 +303,12 @@ class XMedia(SyncXMediaCalls):
     ) -> UploadedMedia:
         """Poll status until processing succeeds; return the final media object.
 
-        Waits ``check_after_secs`` (at least ``min_poll_interval``) between checks. Stops on
-        ``succeeded``, on ``failed`` and on any ``error`` even while ``in_progress``
-        (MediaProcessingError), and after ``deadline`` seconds (MediaProcessingTimeoutError),
-        which also bounds retry and rate-limit waits inside a status check. A status check
+        Waits ``check_after_secs`` (at least ``min_poll_interval``) between checks, never
+        less. Stops on ``succeeded``, on ``failed`` and on any ``error`` even while
+        ``in_progress`` (MediaProcessingError), and with MediaProcessingTimeoutError after
+        ``deadline`` seconds, or as soon as the next allowed check would come after it (no
+        early last check); the deadline also bounds retry and rate-limit waits inside a
+        status check. A status check
         that fails otherwise raises MediaAfterFinalizeError (``step="status"``) carrying the
         last media seen.
         """
@@ -326,10 +329,11 @@ class XMedia(SyncXMediaCalls):
             if info is None or info.finished:
                 return media
             remaining = give_up_at - self._backend.monotonic()
-            if remaining <= 0:
-                raise MediaProcessingTimeoutError(media.id, limit, info.state)
             delay = max(info.check_after_secs or 0.0, self.min_poll_interval)
-            self._backend.sleep(min(delay, remaining))
+            if remaining <= 0 or delay > remaining:
+                # X asked not to be polled before the deadline passes: no early last poll.
+                raise MediaProcessingTimeoutError(media.id, limit, info.state)
+            self._backend.sleep(delay)
             known = media
             try:
                 media = self._status(media.id, give_up_at)
@@ -380,12 +384,22 @@ class XMedia(SyncXMediaCalls):
         progress: MediaProgressCallback | None,
         expires_at: float | None,
     ) -> None:
+        buffers = BodyBuffers()
         if self.max_concurrency == 1 or plan.segments == 1:
             for index in range(plan.segments):
                 self._check_session(expires_at)
-                body, content_type, size = self._next_body(reader, plan, index)
+                body, content_type, size = self._next_body(reader, plan, index, buffers)
                 self._append_counted(
-                    media_id, index, body, content_type, size, sent, progress, expires_at, None
+                    media_id,
+                    index,
+                    body,
+                    content_type,
+                    size,
+                    sent,
+                    progress,
+                    expires_at,
+                    None,
+                    buffers,
                 )
         else:
             appends = _Appends(self._backend.signal())
@@ -399,13 +413,12 @@ class XMedia(SyncXMediaCalls):
                             break  # an append failed: leaving the pool raises it
                         try:
                             self._check_session(expires_at)
-                            body, content_type, size = self._next_body(reader, plan, index)
+                            body, content_type, size = self._next_body(reader, plan, index, buffers)
                         except Exception as exc:
                             # Appends in flight finish (and are counted); none starts a retry.
                             halted = exc
                             appends.stop.set()
                             break
-                        # Read before a slot frees: at most max_concurrency + 1 chunks in memory.
                         pool.submit(
                             self._append_counted,
                             media_id,
@@ -417,8 +430,10 @@ class XMedia(SyncXMediaCalls):
                             progress,
                             expires_at,
                             appends,
+                            buffers,
                         )
-                        del body  # the task holds the chunk; free it before the next read
+                        # Read before a slot frees: at most max_concurrency + 1 buffers.
+                        del body
             except Exception as exc:
                 pool_error = exc
             failure = halted or appends.failure or pool_error
@@ -428,24 +443,33 @@ class XMedia(SyncXMediaCalls):
         self._check_session(expires_at)
 
     def _next_body(
-        self, reader: SyncChunkReader, plan: ChunkPlan, index: int
-    ) -> tuple[bytes, str, int]:
-        """The multipart body of segment ``index``, its content type and media byte count."""
-        chunk = reader.read(plan.size_of(index))
+        self, reader: SyncChunkReader, plan: ChunkPlan, index: int, buffers: BodyBuffers
+    ) -> tuple[bytearray, str, int]:
+        """The multipart body of segment ``index`` (in a reused buffer), its content type and
+        media byte count."""
+        size = plan.size_of(index)
         form = multipart_prefix([("segment_index", str(index))])
-        return form.wrap(chunk), form.content_type, len(chunk)
+        body, place = buffers.take(form, size)
+        try:
+            with memoryview(body) as view:
+                reader.read_into(view[place])
+        except BaseException:
+            buffers.give(body)
+            raise
+        return body, form.content_type, size
 
     def _append_counted(
         self,
         media_id: str,
         index: int,
-        body: bytes,
+        body: bytearray,
         content_type: str,
         size: int,
         sent: SentCounter,
         progress: MediaProgressCallback | None,
         expires_at: float | None,
         appends: _Appends | None,
+        buffers: BodyBuffers,
     ) -> None:
         try:
             self._send_append(
@@ -475,6 +499,8 @@ class XMedia(SyncXMediaCalls):
             if appends is not None and not isinstance(exc, RetryStopped):
                 appends.fail(exc)
             raise
+        finally:
+            buffers.give(body)
 
 
 def _aborted(media_id: str, sent: SentCounter, exc: Exception) -> MediaUploadAbortedError:

@@ -23,6 +23,7 @@ __all__ = [
     "file_snapshot",
     "gather_pieces",
     "read_exactly",
+    "readinto_exactly",
     "remaining_size",
     "settle_size",
 ]
@@ -120,3 +121,29 @@ def read_exactly(file: IO[bytes], n: int) -> bytes:
         parts.append(more)
         got += len(more)
     return b"".join(parts)
+
+
+def readinto_exactly(file: IO[bytes], view: memoryview) -> int:
+    """Blocking. Fill ``view`` from ``file``; the count, short only at the end of the file.
+
+    Reads straight into the buffer where the file supports ``readinto`` (files, BytesIO);
+    otherwise reads and copies.
+    """
+    readinto = getattr(file, "readinto", None)
+    n = view.nbytes
+    got = 0
+    while got < n:
+        if readinto is not None:
+            count = readinto(view[got:])
+            if count is None:  # a non-blocking file with nothing to read yet
+                count = 0
+        else:
+            data = file.read(n - got)
+            if not isinstance(data, bytes):
+                raise RequestValidationError("source", "the file must be opened in binary mode")
+            view[got : got + len(data)] = data
+            count = len(data)
+        if not count:
+            break
+        got += count
+    return got

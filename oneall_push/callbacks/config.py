@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
@@ -21,20 +23,57 @@ def _secrets(value: str | bytes | Sequence[str | bytes]) -> tuple[bytes, ...]:
     return out
 
 
+# An expiry must fit the 12 digits the receiver reads; a century is far below that.
+_MAX_TTL = 100 * 365 * 24 * 3600.0
+
+
+def _lifetime(name: str) -> Any:
+    def check(_: object, _attribute: object, value: object) -> None:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0 < value <= _MAX_TTL
+        ):
+            raise ConfigurationError(
+                f"{name} must be a finite, positive number of seconds (at most {_MAX_TTL:g}), "
+                f"got {value!r}"
+            )
+
+    return check
+
+
 @attrs.frozen(kw_only=True, repr=False)
 class CallbackConfig:
     """Where OneAll can reach this application, and the secrets that sign callback URLs.
 
     ``secret`` may be one secret or several: the first signs, all verify (rotate by putting
     the new secret first and dropping the old one once pending jobs have completed).
+
+    ``url_ttl``: how long a signed callback URL stays valid (seconds after the POST);
+    ``result_ttl``: how long a received result is kept for ``wait``/``poll``. Each defaults to
+    ``ttl`` (24 hours), so ``ttl=`` alone sets both.
     """
 
     __repr__ = fields_repr
 
     public_url: str = attrs.field()
     secret: tuple[bytes, ...] = attrs.field(converter=_secrets, repr=False)
-    # How long a signed callback URL stays valid, and how long results are kept.
-    ttl: float = 24 * 3600.0
+    # The default of both lifetimes below.
+    ttl: float = attrs.field(default=24 * 3600.0, validator=_lifetime("ttl"))
+    url_ttl: float = attrs.field(
+        default=attrs.Factory(lambda self: self.ttl, takes_self=True),
+        validator=_lifetime("url_ttl"),
+    )
+    result_ttl: float = attrs.field(
+        default=attrs.Factory(lambda self: self.ttl, takes_self=True),
+        validator=_lifetime("result_ttl"),
+    )
+
+    @property
+    def record_ttl(self) -> float:
+        """How long a job record is kept: until its URL expires, then as long as a result."""
+        return self.url_ttl + self.result_ttl
 
     @public_url.validator
     def _check_url(self, _: object, value: str) -> None:

@@ -174,3 +174,9 @@ class CallbackResponse:
     @classmethod
     def of(cls, status: int, message: str) -> CallbackResponse:
         return cls(status, _body(status, message), http.HTTPStatus(status).phrase)
+
+    @classmethod
+    def method_not_allowed(cls) -> CallbackResponse:
+        """405 for anything but POST (HEAD and OPTIONS too), naming the allowed method."""
+        answer = cls.of(405, "callbacks are POSTed")
+        return attrs.evolve(answer, headers=(*answer.headers, ("Allow", "POST")))

@@ -19,7 +19,11 @@ def _redact_url(url: str | None) -> str:
 
 @attrs.frozen(kw_only=True, repr=False)
 class JobRecord:
-    """What another process needs to wait on a job: serialize it with :meth:`to_dict`."""
+    """What another process needs to wait on a job: serialize it with :meth:`to_dict`.
+
+    ``callback_url`` (the signed URL, repr-redacted) lives only in the process that made the
+    job: :meth:`to_dict` leaves it out and :meth:`from_dict` ignores it.
+    """
 
     __repr__ = fields_repr
 
@@ -37,7 +41,6 @@ class JobRecord:
             "endpoint": self.endpoint,
             "identity_token": self.identity_token,
             "created": self.created.isoformat(),
-            "callback_url": self.callback_url,
             "managed": self.managed,
         }
 
@@ -48,6 +51,5 @@ class JobRecord:
             endpoint=str(data["endpoint"]),
             identity_token=str(data["identity_token"]),
             created=dt.datetime.fromisoformat(str(data["created"])),
-            callback_url=data.get("callback_url"),
             managed=bool(data.get("managed", True)),
         )

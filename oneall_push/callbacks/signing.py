@@ -22,6 +22,7 @@ from ..errors import CallbackVerificationError, ConfigurationError, RequestValid
 from .config import CallbackConfig
 
 __all__ = [
+    "EXPIRED",
     "JOB_ID_PATTERN",
     "callback_url",
     "job_id_from_path",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 _VERSION = b"oneall_push.callback.v1"
+# The reason of a correctly signed URL past its expiry (a real but late callback).
+EXPIRED = "expired callback URL"
 JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _SIG = re.compile(r"[0-9a-f]{64}")
 # ASCII digits only (str.isdigit() accepts "²", which int() refuses), canonical, bounded.
@@ -59,10 +62,12 @@ def callback_url(config: CallbackConfig, job_id: str, *, now: float | None = Non
     """The signed URL OneAll will POST the result of job ``job_id`` to."""
     if not isinstance(job_id, str) or not JOB_ID_PATTERN.fullmatch(job_id):
         raise RequestValidationError("job_id", "must be 8-64 characters of [A-Za-z0-9_-]")
-    exp = int((time.time() if now is None else now) + config.ttl)
+    exp = int((time.time() if now is None else now) + config.url_ttl)
     if not _EXP.fullmatch(str(exp)):
         # verify() reads at most 12 digits: a URL it would refuse is never handed out.
-        raise ConfigurationError(f"callback expiry {exp} is out of range (check the clock and ttl)")
+        raise ConfigurationError(
+            f"callback expiry {exp} is out of range (check the clock and url_ttl)"
+        )
     base = config.public_url.rstrip("/")
     return f"{base}/{quote(job_id)}?exp={exp}&sig={sign(config.secret[0], job_id, exp)}"
 
@@ -113,7 +118,8 @@ def verify(
     """Check ``exp`` and ``sig`` for ``job_id`` against every configured secret.
 
     Raises :class:`CallbackVerificationError` (status 403) when the signature is missing,
-    malformed or wrong, or the URL has expired. Nothing here touches the body or a store.
+    malformed or wrong, or the URL has expired (reason :data:`EXPIRED`: the signature was
+    right, so the callback is real but late). Nothing here touches the body or a store.
     """
     if not JOB_ID_PATTERN.fullmatch(job_id):
         raise CallbackVerificationError("malformed job id", status=404)
@@ -136,4 +142,4 @@ def verify(
     if not matched:
         raise CallbackVerificationError("bad signature")
     if exp < (time.time() if now is None else now):
-        raise CallbackVerificationError("expired callback URL")
+        raise CallbackVerificationError(EXPIRED)

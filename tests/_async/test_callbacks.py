@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import attrs
 import pytest
 import redis
 
@@ -299,15 +300,98 @@ async def test_forged_signatures_are_refused_and_nothing_is_stored(
     assert await store.get(job.id) is None
 
 
-async def test_expired_url_is_refused(
-    client: AsyncOneAll, poster: AsyncPoster, store: AsyncCallbackStore, config: CallbackConfig
+async def test_expired_url_is_refused_and_a_real_late_callback_is_a_warning(
+    client: AsyncOneAll,
+    poster: AsyncPoster,
+    store: AsyncCallbackStore,
+    config: CallbackConfig,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="oneall_push")
     job = await client.twitter.upload_video("tok-8", video_url=VIDEO_URL)
-    expired = signing.callback_url(config, job.id, now=time.time() - config.ttl - 5)
+    expired = signing.callback_url(config, job.id, now=time.time() - config.url_ttl - 5)
     status, body = await poster.post(expired, callback_body())
     assert status == 403
     assert b"expired" in body
     assert await store.get(job.id) is None
+    late = [r for r in caplog.records if r.levelno == logging.WARNING and job.id in r.getMessage()]
+    assert len(late) == 1
+    assert "expired" in late[0].getMessage()
+    sig = expired.split("sig=")[1]
+    for r in caplog.records:
+        assert sig not in f"{r.getMessage()} {vars(r)}"
+        assert SECRET not in f"{r.getMessage()} {vars(r)}"
+    # An expired URL with a wrong signature is a forgery: no per-job WARNING for it.
+    caplog.clear()
+    other = uuid.uuid4().hex
+    forged = signing.callback_url(
+        CallbackConfig(public_url=config.public_url, secret="f" * 32),
+        other,
+        now=time.time() - config.url_ttl - 5,
+    )
+    assert (await poster.post(forged, callback_body()))[0] == 403
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING
+        and "expired" in r.getMessage()
+        and "arrived" in r.getMessage()
+    ]
+
+
+class TTLRecordingStore(AsyncMemoryStore):
+    """A memory store that records the lifetimes it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ttls: list[tuple[str, float]] = []
+
+    async def register(self, record: JobRecord, *, ttl: float) -> None:
+        self.ttls.append(("record", ttl))
+        await super().register(record, ttl=ttl)
+
+    async def put(self, job_id: str, outcome: CallbackOutcome, *, ttl: float) -> bool:
+        self.ttls.append(("result", ttl))
+        return await super().put(job_id, outcome, ttl=ttl)
+
+
+async def test_url_and_result_lifetimes_are_two_settings(poster: AsyncPoster) -> None:
+    both = CallbackConfig(public_url="https://app.example/cb", secret=SECRET, ttl=90)
+    assert (both.url_ttl, both.result_ttl) == (90, 90)
+    default = CallbackConfig(public_url="https://app.example/cb", secret=SECRET)
+    assert (default.url_ttl, default.result_ttl) == (24 * 3600, 24 * 3600)
+    store = TTLRecordingStore()
+    lifetimes = {"ttl": 7, "url_ttl": 120, "result_ttl": 3600}
+    # The receiver keeps results as long as its own config says.
+    async with AsyncCallbackServer(
+        CallbackConfig(public_url="http://127.0.0.1/cb", secret=SECRET, **lifetimes), store
+    ) as server:
+        config = CallbackConfig(public_url=server.url, secret=SECRET, **lifetimes)
+        async with AsyncOneAll(
+            subdomain="demo",
+            public_key=PUBLIC_KEY,
+            private_key=PRIVATE_KEY,
+            callbacks=config,
+            callback_store=store,
+            transport=AsyncMockTransport(queued_answer),
+        ) as client:
+            before = time.time()
+            job = await client.twitter.upload_video("tok-ttl", video_url=VIDEO_URL)
+            exp = int(last_url(client).split("exp=")[1].split("&")[0])
+            assert before + 120 - 1 <= exp <= time.time() + 120
+            assert (await poster.post(last_url(client), callback_body("ttl")))[0] == 200
+            assert (await job.wait(timeout=5)).video_id == "ttl"
+    # The record outlives its URL by a result's lifetime; the result is kept result_ttl.
+    assert store.ttls == [("record", 120 + 3600), ("result", 3600)]
+
+
+@pytest.mark.parametrize("field", ["ttl", "url_ttl", "result_ttl"])
+@pytest.mark.parametrize(
+    "value", [0, -1, float("nan"), float("inf"), "60", True, None, 1e12], ids=repr
+)
+def test_callback_lifetimes_are_validated(field: str, value: Any) -> None:
+    with pytest.raises(ConfigurationError, match=f"^{field} must be a finite, positive"):
+        CallbackConfig(public_url="https://app.example/cb", secret=SECRET, **{field: value})
 
 
 async def test_unknown_job_is_404(
@@ -460,11 +544,18 @@ async def test_secret_rotation(
 async def test_serialized_record_round_trip(client: AsyncOneAll, poster: AsyncPoster) -> None:
     job = await client.twitter.upload_video("tok-13", video_url=VIDEO_URL)
     data = json.loads(json.dumps(job.to_dict()))
+    # The signed URL would let whoever holds the data post a result: it stays in this process.
+    assert "callback_url" not in data
+    assert "sig=" not in json.dumps(data) and last_url(client).split("?")[0] not in json.dumps(data)
     record = JobRecord.from_dict(data)
-    assert record == job.record
+    assert record == attrs.evolve(job.record, callback_url=None)
     rebuilt = client.jobs.from_record(record)
     assert rebuilt.result_type is VideoResult
-    assert client.jobs.from_dict(data).record == job.record
+    assert client.jobs.from_dict(data).record == record
+    # A dict written by an older version, URL included, still rebuilds the handle (URL dropped).
+    old = client.jobs.from_dict({**data, "callback_url": last_url(client)})
+    assert old.record == record and old.record.callback_url is None
+    assert "callback_url" not in old.to_dict()
     assert (await poster.post(last_url(client), callback_body("rt")))[0] == 200
     video = await rebuilt.wait(timeout=5)
     assert isinstance(video, VideoResult) and video.video_id == "rt"

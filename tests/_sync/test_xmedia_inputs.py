@@ -251,6 +251,8 @@ def test_file_work_goes_through_the_backend(make_x: XFactory, tmp_path: Path) ->
     backend = SyncCountingBackend()
     make_x(backend=backend).upload(path)
     assert backend.calls[0] == "_open_path"
-    # Head, 4 chunks, the end-of-file probe; then the stat check and close.
-    assert backend.calls.count("read_exactly") == 6
+    # Head and the end-of-file probe; 4 chunks read straight into their buffers; then the
+    # stat check and close.
+    assert backend.calls.count("read_exactly") == 2
+    assert backend.calls.count("readinto_exactly") == 4
     assert backend.calls[-2:] == ["file_snapshot", "close"]

@@ -12,6 +12,8 @@ import os
 import pytest
 
 from oneall_push._io import (
+    Request,
+    Response,
     SyncMockTransport,
 )
 from oneall_push.errors import (
@@ -116,8 +118,55 @@ def test_deadline_with_a_fake_clock() -> None:
     with pytest.raises(MediaProcessingTimeoutError) as info:
         x.upload(video_bytes(1000))
     x.close()
-    assert clock.slept == [3, 3, 3, 1]
+    # Polls at 3, 6 and 9 s; the next one may not come before 12 s, past the deadline: no
+    # early last poll at 10 s, the timeout is raised at 9 s.
+    assert clock.slept == [3, 3, 3]
     assert info.value.media_id == "42" and info.value.deadline == 10
+    assert info.value.last_state == "in_progress"
+
+
+@pytest.mark.parametrize(
+    ("checks", "deadline", "poll_times"),
+    [
+        ([4, 7], 10, [4]),  # the second poll would be at 11 s
+        ([4, 6], 10, [4, 10]),  # exactly at the deadline is not early
+        ([2, 0.25, 5], 10, [2, 3, 8]),  # 0.25 s is floored at min_poll_interval (1 s)
+        ([12], 10, []),  # not even one poll
+    ],
+    ids=["next-past-deadline", "at-deadline", "floor", "first-past-deadline"],
+)
+def test_polls_never_come_sooner_than_check_after_secs(
+    checks: list[float], deadline: float, poll_times: list[float]
+) -> None:
+    clock = SyncFakeClock()
+    asked: list[float] = []
+    finalized_at: list[float] = []
+    statuses = [processing("in_progress", check) for check in checks[1:]] or [
+        processing("in_progress", checks[0])
+    ]
+
+    def handle(request: Request) -> Response:
+        if request.endpoint == "media.finalize":
+            finalized_at.append(clock.now)
+            return processing("pending", checks[0])
+        if request.endpoint == "media.status":
+            asked.append(clock.now - finalized_at[0])
+            return statuses[min(len(asked), len(statuses)) - 1]
+        if request.endpoint == "media.append":
+            return answer(204)
+        return answer(document={"data": MEDIA})
+
+    x = XMedia(bearer_token=X_TOKEN, transport=SyncMockTransport(handle), backend=clock)
+    with pytest.raises(MediaProcessingTimeoutError):
+        x.upload(video_bytes(1000), processing_deadline=deadline)
+    x.close()
+    assert asked == poll_times
+    # Each poll came at least check_after_secs (floored at 1 s) after the answer before it.
+    floors = [max(c, 1.0) for c in checks]
+    previous = 0.0
+    for n, when in enumerate(asked):
+        assert when - previous >= floors[min(n, len(floors) - 1)]
+        previous = when
 
 
 def test_failed_without_error_object() -> None:

@@ -37,7 +37,7 @@ def run_async_receiver(
     """The aiohttp receiver on a free port, backed by the async Redis store."""
 
     async def main() -> None:
-        config = CallbackConfig(public_url="http://127.0.0.1/", secret=secrets)
+        config = CallbackConfig(public_url="http://127.0.0.1/oneall/callbacks", secret=secrets)
         async with (
             AsyncRedisStore(redis_url, prefix=prefix) as store,
             AsyncCallbackServer(config, store) as server,
@@ -52,7 +52,7 @@ def run_sync_receiver(
     redis_url: str, prefix: str, secrets: list[str], ports: Any, stop: Event
 ) -> None:
     """The threaded receiver on a free port, backed by the sync Redis store."""
-    config = CallbackConfig(public_url="http://127.0.0.1/", secret=secrets)
+    config = CallbackConfig(public_url="http://127.0.0.1/oneall/callbacks", secret=secrets)
     with (
         SyncRedisStore(redis_url, prefix=prefix) as store,
         SyncCallbackServer(config, store) as server,
